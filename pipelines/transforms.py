@@ -1,0 +1,302 @@
+"""One composite PTransform per stage of the curation job.
+
+    ReadWarc -> FilterUrls -> ExtractText -> IdentifyLanguage -> ScrubPii -> WriteDocuments
+
+Every stage counts what it does in Beam counters under its versioned name (`read_v1`, `url_v1`,
+`extract_v1`, `language_v1`, `pii_v1`): `total`, `kept`, `dropped` and `dropped:<reason>`. The job
+reads them back after the run to write the funnel in stats.json.
+
+Models and lists are loaded once per worker process: DoFns load in `setup()` through
+`apache_beam.utils.shared.Shared`, so every DoFn instance in a process shares one copy.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterable
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.utils import shared
+
+from curation.document import Document
+from curation.extract import ExtractConfig, Extractor
+from curation.langid import LanguageIdentifier
+from curation.pii import PiiConfig, PiiScrubber
+from curation.warc import ReadConfig, read_records
+from filters.base import Filter
+from pipelines import coders, progress  # coders registers the Document coder
+from pipelines.inputs import dump_from_path, open_input
+
+log = logging.getLogger(__name__)
+
+READ_NAMESPACE = "read_v1"
+EXTRACT_NAMESPACE = "extract_v1"
+PII_NAMESPACE = "pii_v1"
+
+
+class _Counters:
+    """Beam counters of one namespace: the fixed ones made up front (they are picklable), the
+    per-reason ones made on first use and cached."""
+
+    def __init__(self, namespace: str):
+        self.namespace = namespace
+        self._cache = {name: Metrics.counter(namespace, name)
+                       for name in ("total", "kept", "dropped")}
+
+    def __call__(self, name: str, n: int = 1) -> None:
+        counter = self._cache.get(name)
+        if counter is None:
+            counter = self._cache[name] = Metrics.counter(self.namespace, name)
+        counter.inc(n)
+
+    def drop(self, reason: str) -> None:
+        self("dropped")
+        self("dropped:" + reason)
+
+
+def _acquire(handle: shared.Shared, obj):
+    """Set ``obj`` up once per worker process and return the shared, set-up instance."""
+
+    def load():
+        obj.setup()
+        return obj
+
+    return handle.acquire(load)
+
+
+# ----------------------------------------------------------------------------------------------
+# ReadWarc
+
+
+class _ReadWarcFn(beam.DoFn):
+    def __init__(self, dump: str | None, config: ReadConfig, progress_dir: str | None):
+        self._dump = dump
+        self._config = config
+        self._progress_dir = progress_dir
+        self._count = _Counters(READ_NAMESPACE)
+
+    def setup(self):
+        self._progress = progress.Reporter(self._progress_dir)
+
+    def process(self, path: str) -> Iterable[Document]:
+        dump = self._dump or dump_from_path(path)
+        seen = {}
+
+        def count(name: str, n: int = 1) -> None:
+            self._count(name, n)
+            seen[name] = seen.get(name, 0) + n
+            if name.startswith("record:"):
+                self._progress.add(records=n)
+
+        try:
+            with open_input(path) as f:
+                yield from read_records(f, path, dump=dump, count=count, config=self._config)
+        except OSError as e:
+            # The file could not be opened or the connection broke mid-stream: count it, log it,
+            # and let the job finish with the other files.
+            log.error("could not read %s: %s", path, e)
+            self._count("damaged:unreadable_file")
+            self._count("record:damaged")
+        self._progress.add(files=1)
+
+    def teardown(self):
+        self._progress.flush()
+
+
+class ReadWarc(beam.PTransform):
+    """Paths in, one `Document` per HTML response record out (text = the decoded HTML).
+
+    The records are reshuffled after reading so that extraction spreads over all workers even
+    when there is a single input file.
+    """
+
+    def __init__(self, paths: list[str], dump: str | None = None,
+                 config: ReadConfig = ReadConfig(), progress_dir: str | None = None):
+        super().__init__()
+        self._paths = paths
+        self._dump = dump
+        self._config = config
+        self._progress_dir = progress_dir
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Paths" >> beam.Create(self._paths)
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "Read" >> beam.ParDo(_ReadWarcFn(self._dump, self._config, self._progress_dir))
+            .with_output_types(Document)
+            | "SpreadRecords" >> beam.Reshuffle()
+        )
+
+
+# ----------------------------------------------------------------------------------------------
+# ApplyFilter: any `filters.base.Filter`
+
+
+class _FilterFn(beam.DoFn):
+    DROPPED = "dropped"
+
+    def __init__(self, f: Filter):
+        self._filter = f
+        self._handle = shared.Shared()
+        self._count = _Counters(f.name)
+
+    def setup(self):
+        self._ready = _acquire(self._handle, self._filter)
+
+    def process(self, doc: Document):
+        self._count("total")
+        decision = self._ready(doc)
+        if decision.keep:
+            self._count("kept")
+            yield doc
+        else:
+            self._count.drop(decision.reason)
+            yield beam.pvalue.TaggedOutput(self.DROPPED, (doc.id, decision.reason))
+
+
+class ApplyFilter(beam.PTransform):
+    """Keep the documents ``f`` keeps. The result has the kept documents as its main output and
+    ``(id, reason)`` pairs of the dropped ones under the ``dropped`` tag."""
+
+    def __init__(self, f: Filter, label: str | None = None):
+        super().__init__(label)
+        self._filter = f
+
+    def expand(self, docs):
+        return docs | beam.ParDo(_FilterFn(self._filter)).with_outputs(
+            _FilterFn.DROPPED, main="kept")
+
+
+def _kept(result):
+    return result["kept"] if isinstance(result, beam.pvalue.DoOutputsTuple) else result
+
+
+class FilterUrls(beam.PTransform):
+    """The URL filter (blocklisted domains and URLs, banned words) as a stage."""
+
+    def __init__(self, f: Filter):
+        super().__init__()
+        self._filter = f
+
+    def expand(self, docs):
+        return _kept(docs | ApplyFilter(self._filter))
+
+
+# ----------------------------------------------------------------------------------------------
+# ExtractText
+
+
+class _ExtractFn(beam.DoFn):
+    def __init__(self, config: ExtractConfig):
+        self._config = config
+        self._count = _Counters(EXTRACT_NAMESPACE)
+
+    def setup(self):
+        # One extraction worker process per DoFn instance: an instance runs one bundle at a time,
+        # so its worker is never shared between threads.
+        self._extractor = Extractor(self._config)
+        self._extractor.setup()
+
+    def process(self, doc: Document):
+        # The extractor counts total, kept and dropped:<reason> itself.
+        out, decision = self._extractor.extract_document(doc, self._count)
+        if decision.keep:
+            yield out
+
+    def teardown(self):
+        self._extractor.close()
+
+
+class ExtractText(beam.PTransform):
+    """HTML to main text with trafilatura, FineWeb's settings, in a killable worker process."""
+
+    def __init__(self, config: ExtractConfig = ExtractConfig()):
+        super().__init__()
+        self._config = config
+
+    def expand(self, docs):
+        return docs | beam.ParDo(_ExtractFn(self._config)).with_output_types(Document)
+
+
+# ----------------------------------------------------------------------------------------------
+# IdentifyLanguage: annotate, then decide
+
+
+class _AnnotateLanguageFn(beam.DoFn):
+    def __init__(self, identifier: LanguageIdentifier):
+        self._identifier = identifier
+        self._handle = shared.Shared()
+
+    def setup(self):
+        self._ready = _acquire(self._handle, self._identifier)
+
+    def process(self, doc: Document):
+        yield self._ready.annotate(doc)
+
+
+class IdentifyLanguage(beam.PTransform):
+    """Annotate every document with fastText's top language and score, then keep the documents
+    the language filter accepts."""
+
+    def __init__(self, identifier: LanguageIdentifier, f: Filter):
+        super().__init__()
+        self._identifier = identifier
+        self._filter = f
+
+    def expand(self, docs):
+        annotated = docs | "Annotate" >> beam.ParDo(_AnnotateLanguageFn(self._identifier))
+        return _kept(annotated | "Decide" >> ApplyFilter(self._filter))
+
+
+# ----------------------------------------------------------------------------------------------
+# ScrubPii
+
+
+class _ScrubPiiFn(beam.DoFn):
+    def __init__(self, config: PiiConfig):
+        self._config = config
+        self._count = _Counters(PII_NAMESPACE)
+
+    def setup(self):
+        self._scrubber = PiiScrubber(self._config)
+
+    def process(self, doc: Document):
+        self._count("total")
+        self._count("kept")
+        yield self._scrubber.scrub_document(doc, self._count)
+
+
+class ScrubPii(beam.PTransform):
+    """Replace e-mail addresses, public IPs, phone numbers and card numbers with placeholders."""
+
+    def __init__(self, config: PiiConfig = PiiConfig()):
+        super().__init__()
+        self._config = config
+
+    def expand(self, docs):
+        return docs | beam.ParDo(_ScrubPiiFn(self._config))
+
+
+# ----------------------------------------------------------------------------------------------
+# The final count of kept documents, for the progress line
+
+
+class _CountKeptFn(beam.DoFn):
+    def __init__(self, progress_dir: str | None):
+        self._progress_dir = progress_dir
+
+    def setup(self):
+        self._progress = progress.Reporter(self._progress_dir)
+
+    def process(self, doc: Document):
+        self._progress.add(kept=1)
+        yield doc
+
+    def teardown(self):
+        self._progress.flush()
+
+
+def count_kept(progress_dir: str | None) -> Callable:
+    return beam.ParDo(_CountKeptFn(progress_dir))

@@ -35,7 +35,7 @@ from filters.language import LanguageConfig, LanguageFilter
 from filters.url import URLFilter, URLFilterConfig
 from pipelines import stats as stats_lib
 from pipelines.inputs import crawl_inputs, expand_inputs
-from pipelines.options import DEFAULT_STAGES, CurationOptions
+from pipelines.options import CurationOptions
 from pipelines.sink import WriteDocuments, write_atomic
 from pipelines.transforms import (EXTRACT_NAMESPACE, PII_NAMESPACE, READ_NAMESPACE,
                                   ExtractText, FilterUrls, IdentifyLanguage, ScrubPii,
@@ -178,9 +178,10 @@ def _with_local_defaults(argv: list[str], options: PipelineOptions) -> PipelineO
 
 
 def build(p: beam.Pipeline, o: CurationOptions, paths: list[str], stages: list[Stage],
-          progress_dir: str | None = None) -> None:
+          min_ranges: int = 1, progress_dir: str | None = None) -> None:
     docs = p | "ReadWarc" >> ReadWarc(paths, dump=o.dump, config=ReadConfig(),
-                                      progress_dir=progress_dir)
+                                      range_bytes=o.range_mb * 1024 * 1024,
+                                      min_ranges=min_ranges, progress_dir=progress_dir)
     for stage in stages:
         docs = docs | stage.label >> stage.build(o)
     _ = (docs
@@ -208,8 +209,12 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
     if progress is not None and is_local_runner(options):
         progress_dir = tempfile.mkdtemp(prefix="curation-progress-")
     try:
+        # Locally, split even a single file finely enough that every worker gets a share.
+        min_ranges = 1
+        if is_local_runner(options):
+            min_ranges = 2 * max(1, options.view_as(DirectOptions).direct_num_workers or 1)
         p = beam.Pipeline(options=options)
-        build(p, o, paths, stages, progress_dir)
+        build(p, o, paths, stages, min_ranges, progress_dir)
         result = p.run()
         if progress_dir is not None:
             from pipelines.progress import Monitor  # only the local CLI draws progress

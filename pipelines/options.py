@@ -47,6 +47,10 @@ class CurationOptions(PipelineOptions):
             "--output", default=None, metavar="DIR",
             help="output directory (local, gs:// or s3://): documents/*.parquet and stats.json.")
         group.add_argument(
+            *_flag("range_mb"), dest="range_mb", type=int, default=64, metavar="MB",
+            help="split each per-record-gzip WARC into byte ranges of at most this many MB, read "
+                 "by different workers (default: %(default)s).")
+        group.add_argument(
             "--dump", default=None, metavar="ID",
             help="crawl id written to the `dump` column (default: from the file path or the "
                  "warcinfo record).")

@@ -10,7 +10,8 @@ import pytest
 from curation.document import KEEP, Decision, Document
 from filters import url as urlmod
 from filters.base import Filter
-from filters.url import URLFilter, URLFilterConfig, domain_hash, hash_domain_lines
+from curation.blocklist import domain_hash, hash_domain_lines, suffix_hashes
+from filters.url import URLFilter, URLFilterConfig
 
 
 def check(f, url):
@@ -87,7 +88,7 @@ def test_hash_is_stable_and_vectorised_equals_scalar():
     names = [b"example.com", b"a", b"0-1avsex.com", b"x" * 200, b"b\xc3\xbccher.de"]
     vec = hash_domain_lines(b"\n".join(n.upper() for n in names) + b"\r\n\n  \n")
     assert sorted(vec.tolist()) == sorted(domain_hash(n.lower()) for n in names)
-    suffixes = urlmod._suffix_hashes(b"a.b.example.com")
+    suffixes = suffix_hashes(b"a.b.example.com")
     assert suffixes == [domain_hash(d) for d in (b"com", b"example.com", b"b.example.com", b"a.b.example.com")]
 
 

@@ -100,6 +100,7 @@ class RunResult:
     peak_pss: int  # bytes, same with PSS
     max_procs: int  # most processes alive in the tree at one sample
     cpu_s: float  # user + sys of every process of the tree, as last sampled
+    other_cpu_s: float  # CPU seconds the rest of the machine used during the run
     html: int  # HTML documents the tool's reader produced
     kept: dict  # id -> url of the documents written
     funnel: list  # [(stage, documents out)]
@@ -212,7 +213,12 @@ class TreeSampler(threading.Thread):
 
 
 def measure(cmd: list[str], log_path: str, period: float, env: dict | None = None):
-    """Run ``cmd`` (cwd = the repo) and return (wall_s, peak_rss, peak_pss, max_procs, cpu_s)."""
+    """Run ``cmd`` (cwd = the repo) and return (wall_s, peak_rss, peak_pss, max_procs, cpu_s,
+    other_cpu_s): other_cpu_s is the CPU time the rest of the machine used meanwhile, which
+    says how far the timing is disturbed (on a 2-core box, a W=1 run has one core to spare)."""
+    import psutil
+
+    busy0 = _busy(psutil.cpu_times())
     start = time.perf_counter()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
@@ -226,7 +232,13 @@ def measure(cmd: list[str], log_path: str, period: float, env: dict | None = Non
         with open(log_path, errors="replace") as f:
             tail = f.read()[-3000:]
         raise RuntimeError(f"{cmd[:3]} ... exited with {rc}; log {log_path}:\n{tail}")
-    return wall, sampler.peak_rss, sampler.peak_pss, sampler.max_procs, sampler.cpu_s
+    other = max(0.0, _busy(psutil.cpu_times()) - busy0 - sampler.cpu_s)
+    return wall, sampler.peak_rss, sampler.peak_pss, sampler.max_procs, sampler.cpu_s, other
+
+
+def _busy(t) -> float:
+    """CPU seconds spent busy by the whole machine (all cores) since boot."""
+    return t.user + t.nice + t.system + getattr(t, "irq", 0) + getattr(t, "softirq", 0)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -245,7 +257,8 @@ def run_ours(cfg: BenchConfig, paths: list[str], out_dir: str, workers: int,
     if cfg.extract_timeout is not None:
         argv += ["--extract_timeout", str(cfg.extract_timeout)]
     code = "import sys; from pipelines.cc_to_shards import run; run(sys.argv[1:])"
-    wall, rss, pss, procs, cpu = measure([cfg.python, "-c", code, *argv], log_path, cfg.sample_s)
+    wall, rss, pss, procs, cpu, other = measure([cfg.python, "-c", code, *argv], log_path,
+                                                cfg.sample_s)
     with open(os.path.join(out_dir, "stats.json")) as f:
         stats = json.load(f)
     kept = {}
@@ -254,8 +267,8 @@ def run_ours(cfg: BenchConfig, paths: list[str], out_dir: str, workers: int,
         kept.update(zip(table.column("id").to_pylist(), table.column("url").to_pylist()))
     funnel = [("read (html)", stats["read"]["html"])]
     funnel += [(_OUR_STAGES.get(s["stage"], s["stage"]), s["kept"]) for s in stats["stages"]]
-    return RunResult("ours", workers, wall, rss, pss, procs, cpu, stats["read"]["html"], kept,
-                     funnel, log_path)
+    return RunResult("ours", workers, wall, rss, pss, procs, cpu, other, stats["read"]["html"],
+                     kept, funnel, log_path)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -285,7 +298,7 @@ def run_datatrove(cfg: BenchConfig, dt_python: str, paths: list[str], out_dir: s
            os.path.dirname(paths[0]), "--output", out_dir, "--workers", str(workers),
            "--blocklist", cfg.blocklist, "--lid-model", cfg.lid_model, "--timeout", str(timeout)]
     env = {"HF_HUB_OFFLINE": "1", "HF_HOME": os.path.join(out_dir, "hf-home")}
-    wall, rss, pss, procs, cpu = measure(cmd, log_path, cfg.sample_s, env)
+    wall, rss, pss, procs, cpu, other = measure(cmd, log_path, cfg.sample_s, env)
     with open(os.path.join(out_dir, "logs", "stats.json")) as f:
         steps = json.load(f)
     kept = {}
@@ -299,7 +312,7 @@ def run_datatrove(cfg: BenchConfig, dt_python: str, paths: list[str], out_dir: s
     funnel = [("read (html)", html)]
     funnel += [(name, _total(step["stats"].get("forwarded", 0)))
                for name, step in zip(("url", "extract", "language"), steps[1:4])]
-    return RunResult("datatrove", workers, wall, rss, pss, procs, cpu, html, kept, funnel,
+    return RunResult("datatrove", workers, wall, rss, pss, procs, cpu, other, html, kept, funnel,
                      log_path)
 
 
@@ -578,13 +591,13 @@ def print_report(cfg: BenchConfig, n_records: int, results: list[RunResult], dia
                  ours_seconds: dict | None, dt_seconds: dict | None) -> None:
     print(f"\n## Runs ({n_records:,} records of {cfg.input}, split into {cfg.parts} files)\n")
     print("| tool | W | wall s | pages/s | HTML read | kept | kept/s | peak RSS sum MB "
-          "| peak PSS sum MB | max procs | CPU s |")
-    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+          "| peak PSS sum MB | max procs | CPU s | other CPU s |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for r in results:
         print(f"| {r.tool} | {r.workers} | {r.wall_s:.1f} | {n_records / r.wall_s:.2f} "
               f"| {r.html:,} "
               f"| {len(r.kept):,} | {len(r.kept) / r.wall_s:.2f} | {_mb(r.peak_rss)} "
-              f"| {_mb(r.peak_pss)} | {r.max_procs} | {r.cpu_s:.0f} |")
+              f"| {_mb(r.peak_pss)} | {r.max_procs} | {r.cpu_s:.0f} | {r.other_cpu_s:.0f} |")
     by = {(r.tool, r.workers): r for r in results}
     pairs = [(by[("ours", w)], by[("datatrove", w)]) for w in cfg.workers
              if ("ours", w) in by and ("datatrove", w) in by]
@@ -725,7 +738,8 @@ def main(argv: list[str] | None = None) -> None:
                     r = run_datatrove(cfg, dt_python, paths, out, w, timeout, log)
                 results.append(r)
                 print(f"  {tool:9s} W={w}: {r.wall_s:6.1f} s, kept {len(r.kept):,} of {r.html:,} "
-                      f"HTML, peak RSS sum {_mb(r.peak_rss)} MB, PSS {_mb(r.peak_pss)} MB",
+                      f"HTML, peak RSS sum {_mb(r.peak_rss)} MB, PSS {_mb(r.peak_pss)} MB, "
+                      f"other processes {r.other_cpu_s:.0f} CPU s",
                       flush=True)
         diag = ours_seconds = dt_seconds = None
         by = {(r.tool, r.workers): r for r in results}

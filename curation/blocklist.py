@@ -3,8 +3,10 @@
 UT1's list has about 4.5M domains. Held as a Python set it would cost ~500 MB per worker, so we keep
 a sorted ``uint64`` array of FNV-1a hashes over the reversed domain (36 MB) and binary-search it;
 a false match needs a 64-bit collision (~n / 2**64 per lookup). Parsing the tarball and hashing
-takes 2-3 s; the result is cached as ``<source>.<key>.urlindex.npz`` (next to the source, or in
-``cache_dir``; the key covers the source's size and mtime), which loads in 0.1 s.
+takes 2-3 s; the result is cached as ``<source>.<key>.urlindex.npz`` in ``cache_dir`` (by default
+``$CURATION_CACHE_DIR``, else ``curation-cache`` in the temp directory; never next to the source,
+which may be shared or read-only; the key covers the source's path, size and mtime), which loads
+in 0.1 s.
 
 Used by `filters.url.URLFilter`; ``python bench/urlfilter_load.py`` measures it.
 """
@@ -126,6 +128,12 @@ def _read_source(path: str, categories: tuple[str, ...]) -> tuple[np.ndarray, li
     return np.sort(np.concatenate(hashes)), urls
 
 
+def default_cache_dir() -> str:
+    """``$CURATION_CACHE_DIR``, else ``<tempdir>/curation-cache``."""
+    return os.environ.get("CURATION_CACHE_DIR") or os.path.join(tempfile.gettempdir(),
+                                                                 "curation-cache")
+
+
 def _cache_path(src: str, categories: tuple[str, ...], cache_dir: str | None) -> str:
     stats = [os.stat(src)]
     if os.path.isdir(src):
@@ -133,7 +141,7 @@ def _cache_path(src: str, categories: tuple[str, ...], cache_dir: str | None) ->
     stamp = [(s.st_size, s.st_mtime_ns) for s in stats]
     sig = repr((_INDEX_VERSION, src, sorted(categories), stamp))
     key = hashlib.sha1(sig.encode()).hexdigest()[:16]
-    folder = cache_dir if cache_dir is not None else os.path.dirname(src)
+    folder = cache_dir if cache_dir is not None else default_cache_dir()
     return os.path.join(folder, f"{os.path.basename(src)}.{key}.urlindex.npz")
 
 
@@ -145,7 +153,7 @@ def load_source(path: str, categories: tuple[str, ...], cache_dir: str | None = 
         path: a UT1 ``blacklists.tar.gz``, a directory of UT1 category dirs, or a text file with
             one domain per line.
         categories: UT1 categories to read (``<category>/domains`` and ``<category>/urls``).
-        cache_dir: where to keep the parsed index; None = next to the source.
+        cache_dir: where to keep the parsed index; None = `default_cache_dir()`.
     """
     src = os.path.abspath(path)
     if not os.path.exists(src):

@@ -60,8 +60,8 @@ class URLFilterConfig:
         extra_banned_words, extra_soft_banned_words, extra_banned_subwords: added to the word lists.
         use_default_words: read the shipped word lists (off: only the extra words apply).
         soft_word_threshold: drop when at least this many distinct soft words are in the URL.
-        cache_dir: where to keep the parsed domain index; None = next to the source (skipped,
-            with a log line, when that directory is read-only).
+        cache_dir: where to keep the parsed domain index; None = ``$CURATION_CACHE_DIR`` or the
+            temp directory (skipped, with a log line, when it is not writable).
     """
 
     blocklist: str | None = None  # None = the small shipped list

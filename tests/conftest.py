@@ -27,3 +27,15 @@ def counter_dict():
         counts[name] = counts.get(name, 0) + n
 
     return counts, count
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _hermetic_cache(tmp_path_factory):
+    """Caches (the parsed URL blocklist index) go to a fresh temp dir, never a shared one."""
+    old = os.environ.get("CURATION_CACHE_DIR")
+    os.environ["CURATION_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("CURATION_CACHE_DIR", None)
+    else:
+        os.environ["CURATION_CACHE_DIR"] = old

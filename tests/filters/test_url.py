@@ -92,9 +92,10 @@ def test_hash_is_stable_and_vectorised_equals_scalar():
     assert suffixes == [domain_hash(d) for d in (b"com", b"example.com", b"b.example.com", b"a.b.example.com")]
 
 
-def test_text_file_source_and_cache(tmp_path):
+def test_text_file_source_and_cache(tmp_path, monkeypatch):
     src = tmp_path / "domains.txt"
     src.write_text("# my list\nbad.example\nWorse.Example\n")
+    monkeypatch.setenv("CURATION_CACHE_DIR", str(tmp_path))  # the default cache location
     cfg = URLFilterConfig(blocklist=str(src), use_default_words=False)
     f = URLFilter(cfg)
     f.setup()

@@ -3,13 +3,17 @@
 Pure Python (no Beam), streaming: memory stays bounded by `ReadConfig`, whatever the file size.
 Handles per-record gzip (Common Crawl), whole-file gzip and plain WARC (1.0, 1.1, 0.17, 0.18),
 and ARC through warcio's ``arc2warc``. Damage never raises: a corrupt gzip member is skipped by
-scanning for the next member that inflates to ``WARC/``, and every record ends in exactly one
-counter, so ``sum(record:*) == html + sum(skipped:*) + sum(damaged:*)``:
+scanning for the next member that inflates to ``WARC/`` (a sync point), a record never runs on
+past a sync point (a Content-Length that claims more is ``damaged:truncated_record``), and every
+record ends in exactly one counter, so ``sum(record:*) == html + sum(skipped:*) +
+sum(damaged:*)``. Records and counters do not depend on read sizes, and byte ranges that tile a
+file read exactly what one whole read does (`read_records`):
 
     record:<warc_type> | record:damaged    one per record read / per unparseable region
     html                                   yielded
     skipped:<warc_type>                    request, metadata, revisit, warcinfo, resource, ...
     skipped:non_http | skipped:non_html | skipped:too_large | skipped:empty
+    skipped:http_status                    HTML, but the HTTP status is known and not 2xx
     damaged:bad_gzip | damaged:bad_header | damaged:bad_http_header | damaged:truncated_record |
     damaged:truncated_file | damaged:content_encoding | damaged:bad_arc
 
@@ -18,6 +22,13 @@ Usage::
     with open("CC-MAIN-...warc.gz", "rb") as f:
         for doc in read_records(f, "CC-MAIN-...warc.gz"):
             print(doc.id, doc.url, doc.metadata["charset"], len(doc.text))
+
+To read a big per-record gzip file in parallel, split it into byte ranges and give each
+reader the file opened at its range start (``pipelines.inputs`` plans and opens ranges)::
+
+    with open(path, "rb") as f:
+        f.seek(start)
+        docs = list(read_records(f, path, dump="CC-MAIN-2024-10", start=start, end=end))
 
 ``metadata["offset"]`` is the file offset of the record's gzip member (what Common Crawl's index
 calls ``offset``) for per-record gzip and plain files, and the offset in the decompressed stream
@@ -48,7 +59,8 @@ class ReadConfig:
         max_payload_bytes: HTML bodies larger than this (as stored or once decoded) are dropped
             as ``skipped:too_large`` without being read into memory.
         max_header_bytes: a WARC or HTTP header block larger than this is damage.
-        read_chunk_bytes: bytes read from the file per call (also the HTTP read size).
+        read_chunk_bytes: bytes read from the file per call (also the HTTP read size), and
+            the compressed bytes given to one inflate call (at most 64 KiB).
         inflate_chunk_bytes: most bytes one inflate call may produce (bounds gzip bombs).
         resync_window_bytes: compressed bytes of the current gzip member kept so a corrupt
             member can be rescanned from its start for the next member header.
@@ -259,6 +271,8 @@ def _payload(block: bytes, rest: int, cfg: ReadConfig) -> tuple[str, bytes, dict
         return "skipped:non_html", b"", info
     if not body or body.isspace():
         return "skipped:empty", b"", info
+    if status is not None and not 200 <= status < 300:  # redirects, 404 pages: not content
+        return "skipped:http_status", b"", info
     match = _CHARSET_RE.search(ctype)
     info["declared"] = match.group(1) if match else None
     return "html", body, info
@@ -281,11 +295,49 @@ def _document(fields: dict, body: bytes, info: dict, file_path: str, offset: int
 # ----------------------------------------------------------------------------------------------
 # the byte stream
 
+_INFLATE_PIECE = 65_536  # compressed bytes per inflate call
+_SYNC_WINDOW = 1024  # compressed bytes from a candidate member start that decide if it is one
+
+
 def _inflates_to_warc(data: bytes) -> bool:
+    """Whether ``data`` (the file's bytes from a candidate offset, at most `_SYNC_WINDOW`)
+    starts a gzip member that inflates to ``WARC/``: a sync point. Every decision about where
+    records start (resync after damage, range ends, range starts) goes through this test on the
+    same window, so each reader of a file agrees on the sync points."""
     try:
-        return zlib.decompressobj(31).decompress(data, 8).startswith(b"WARC/")
+        return zlib.decompressobj(31).decompress(data[:_SYNC_WINDOW], 8).startswith(b"WARC/")
     except zlib.error:
         return False
+
+
+def _find_sync(raw: BinaryIO, at: int, end: int | None, cfg: ReadConfig
+               ) -> tuple[bytes, int] | None:
+    """Scan ``raw`` (positioned at file offset ``at``) for the first sync point at or after
+    ``at`` and before ``end``; return ``(bytes from it, its offset)`` or None. Holds at most one
+    read chunk plus `_SYNC_WINDOW` bytes."""
+    buf, eof = b"", False
+    while True:
+        i = buf.find(_GZIP_MAGIC)
+        if i >= 0:
+            if end is not None and at + i >= end:
+                return None
+            while len(buf) - i < _SYNC_WINDOW and not eof:
+                chunk = raw.read(cfg.read_chunk_bytes)
+                eof = not chunk
+                buf += chunk
+            if _inflates_to_warc(buf[i:i + _SYNC_WINDOW]):
+                return buf[i:], at + i
+            at, buf = at + i + 1, buf[i + 1:]
+            continue
+        if eof:
+            return None
+        keep = buf[-2:]  # may be the start of a magic cut by the read
+        at, buf = at + len(buf) - len(keep), keep
+        if end is not None and at >= end:
+            return None
+        chunk = raw.read(cfg.read_chunk_bytes)
+        eof = not chunk
+        buf += chunk
 
 
 class _Stream:
@@ -293,11 +345,21 @@ class _Stream:
 
     Remembers where gzip members start (decompressed offset -> file offset), and after a corrupt
     member rescans the compressed bytes for the next member that inflates to ``WARC/``.
+    A later member that inflates to ``WARC/`` (a sync point) is a barrier: the data ends there
+    (``barrier`` holds its offset) until the record parser calls `cross`. Inside a record that
+    keeps a record from running on into the next record's member; between records only sync
+    points at or after ``end`` are barriers, where a byte range stops (the check costs ~3 us,
+    so it is skipped where it cannot matter).
     """
 
-    def __init__(self, raw: BinaryIO, first: bytes, cfg: ReadConfig):
+    def __init__(self, raw: BinaryIO, first: bytes, cfg: ReadConfig, at: int = 0,
+                 end: int | None = None):
         self.raw, self.cfg, self.gz = raw, cfg, first.startswith(b"\x1f\x8b")
-        self.rbuf, self.roff, self.raw_eof = first, 0, False  # compressed bytes not yet inflated
+        self.rbuf, self.roff, self.raw_eof = first, at, False  # compressed bytes not yet inflated
+        self.barrier: int | None = None  # offset of the sync point the data stops at
+        self.crossed = at  # the sync point last crossed (the first member needs no crossing)
+        self.end = end  # the range end: sync points from here on stop it
+        self.between = False  # set by the parser while it is between two records
         self.d = None  # inflater of the current gzip member; None between members
         self.member = 0  # file offset of the current member
         self.hist, self.hist_off = bytearray(), 0  # tail of the current member's compressed bytes
@@ -318,8 +380,22 @@ class _Stream:
         self.raw_eof = not chunk
         return chunk
 
+    def _top_up(self, n: int) -> None:
+        """Read until ``rbuf`` holds ``n`` bytes or the file ends (short reads are normal)."""
+        parts, have = [self.rbuf], len(self.rbuf)
+        while have < n and not self.raw_eof:
+            parts.append(self._read_raw())
+            have += len(parts[-1])
+        self.rbuf = b"".join(parts)
+
+    def cross(self) -> None:
+        """Let the data go on past the barrier."""
+        self.crossed, self.barrier = self.barrier, None
+
     def _produce(self) -> bytes | None:
-        """Next decompressed bytes (maybe empty); None at the end of the data."""
+        """Next decompressed bytes (maybe empty); None at the end of the data or a barrier."""
+        if self.barrier is not None:
+            return None
         if not self.rbuf:
             if self.raw_eof:
                 self.truncated |= self.d is not None
@@ -337,11 +413,22 @@ class _Stream:
             if not self.rbuf.startswith(_GZIP_MAGIC):  # garbage between members
                 self.hist, self.hist_off, self.member = bytearray(), self.roff, self.roff
                 raise _Damaged("bad_gzip")
+            if self.roff != self.crossed and (
+                    not self.between or (self.end is not None and self.roff >= self.end)):
+                self._top_up(_SYNC_WINDOW)
+                if _inflates_to_warc(self.rbuf):
+                    self.barrier = self.roff
+                    return None
             self.d, self.member = zlib.decompressobj(31), self.roff
             self.starts[self.base + len(self.buf)] = self.roff
             self.hist, self.hist_off = bytearray(), self.roff
-        # Inflate at most 64 KiB of input per call: output before a corrupt spot survives.
-        data = self.rbuf if len(self.rbuf) <= 65_536 else self.rbuf[:65_536]
+        # Inflate 64 KiB of input per call, counted from the member start whatever the read
+        # sizes: output before a corrupt spot survives, and the same bytes give the same
+        # records and counters over a local file, an HTTP stream or a byte range.
+        piece = min(_INFLATE_PIECE, self.cfg.read_chunk_bytes)
+        if len(self.rbuf) < piece:
+            self._top_up(piece)
+        data = self.rbuf if len(self.rbuf) <= piece else self.rbuf[:piece]
         try:
             out = self.d.decompress(data, self.cfg.inflate_chunk_bytes)
         except zlib.error:
@@ -456,9 +543,9 @@ class _Stream:
                     return
                 buf += chunk
                 continue
-            while len(buf) - i < 1024 and not self.raw_eof:
+            while len(buf) - i < _SYNC_WINDOW and not self.raw_eof:
                 buf += self._read_raw()
-            if _inflates_to_warc(buf[i:i + 1024]):
+            if _inflates_to_warc(buf[i:i + _SYNC_WINDOW]):
                 self.rbuf, self.roff = buf[i:], off + i
                 return
             off, buf = off + i + 1, buf[i + 1:]
@@ -498,19 +585,66 @@ def _part_of(block: bytes) -> str | None:
     return None
 
 
+def warcinfo_dump(fileobj: BinaryIO, config: ReadConfig = ReadConfig()) -> str | None:
+    """The crawl name (``isPartOf``) of the warcinfo record that opens a WARC stream, or None.
+
+    Ranges after the first never see that record, so a job that splits a file reads it once here
+    and passes it to every range as ``dump``.
+    """
+    first = fileobj.read(config.read_chunk_bytes)
+    if first.startswith(b"\x1f\x8b"):
+        try:
+            first = zlib.decompressobj(31).decompress(first, 2 * config.max_header_bytes)
+        except zlib.error:
+            return None
+    head, _, block = first.partition(b"\r\n\r\n")
+    fields = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if sep:
+            fields[name.strip().lower()] = value.strip()
+    if not head.startswith(b"WARC/") or fields.get(b"warc-type", b"").lower() != b"warcinfo":
+        return None
+    length = fields.get(b"content-length", b"")
+    return _part_of(block[: int(length)] if length.isdigit() else block)
+
+
 def read_records(fileobj: BinaryIO, file_path: str, dump: str | None = None,
-                 count: Count = no_count, config: ReadConfig = ReadConfig()
-                 ) -> Iterator[Document]:
-    """Yield one `Document` per HTML response record of a WARC or ARC stream. Never raises on
-    bad data.
+                 count: Count = no_count, config: ReadConfig = ReadConfig(), start: int = 0,
+                 end: int | None = None) -> Iterator[Document]:
+    """Yield one `Document` per HTML response record of a WARC or ARC stream, or of the byte
+    range ``[start, end)`` of one. Never raises on bad data.
+
+    Ranges split a per-record gzip file (Common Crawl) at sync points: gzip members that
+    inflate to ``WARC/``. A range reads every record whose sync point lies in it, reading past
+    ``end`` to finish the last one; ranges that tile a file yield, in order, exactly the
+    documents of one whole read and their counters add up to its counters. Damage belongs to
+    the range holding the record before it: a range stops only at a sync point at or after
+    ``end``, so it counts and skips a damaged region that starts before that; the next range
+    starts at its first sync point at or after ``start`` (bytes skipped to reach it belong to
+    the range before and are not counted). A file with no sync point after offset 0 (plain or
+    whole-file gzip WARC, ARC) is read whole by the range that starts at 0, ignoring ``end``;
+    other ranges of it yield and count nothing. A range that starts after 0 never sees the
+    warcinfo record, so its documents carry ``dump`` as given (the caller passes the crawl
+    name, e.g. ``pipelines.inputs.dump_from_path(path)``; None stays None).
 
     Args:
-        fileobj: binary stream positioned at the start of the file (need not be seekable).
+        fileobj: binary stream positioned at byte ``start`` of the file (need not be seekable).
         file_path: recorded in ``metadata["file_path"]`` and used for ids of ARC records.
-        dump: crawl name for ``metadata["dump"]``; when None, the warcinfo ``isPartOf``.
+        dump: crawl name for ``metadata["dump"]``; when None, the warcinfo ``isPartOf`` (only
+            in the range that starts at 0).
         count: receives the counters listed in the module docstring.
         config: size limits and buffer sizes.
+        start: file offset the range begins at (0: the start of the file).
+        end: file offset the range ends at (exclusive); None: the end of the file.
     """
+    if start > 0:
+        found = _find_sync(fileobj, start, end, config)
+        if found is None:
+            return
+        yield from _read_warc(_Stream(fileobj, found[0], config, at=found[1], end=end),
+                              file_path, dump, False, end, count, config)
+        return
     first = fileobj.read(config.read_chunk_bytes)
     if not first:
         return
@@ -523,20 +657,33 @@ def read_records(fileobj: BinaryIO, file_path: str, dump: str | None = None,
     if head.lstrip().startswith(b"filedesc://"):
         yield from _read_arc(_Prefixed(first, fileobj), file_path, dump, count, config)
         return
-    s, cfg, pending = _Stream(fileobj, first, config), config, None
-    find_dump = dump is None
+    yield from _read_warc(_Stream(fileobj, first, config, end=end), file_path, dump,
+                          dump is None, end, count, config)
+
+
+def _read_warc(s: _Stream, file_path: str, dump: str | None, find_dump: bool, end: int | None,
+               count: Count, cfg: ReadConfig) -> Iterator[Document]:
+    """The records of a WARC stream, up to the first sync point at or after ``end``."""
+    pending = None
     while True:
         counted = False
         try:
             if pending:
                 reason, pending = pending, None
                 s.recover(reason)
+            s.between = True
             if not s.skip_blank():
+                if s.barrier is not None:
+                    if end is not None and s.barrier >= end:
+                        return
+                    s.cross()
+                    continue
                 if s.truncated:
                     count("record:damaged")
                     count("damaged:truncated_file")
                 return
             offset = s.file_offset(s.tell())
+            s.between = False
             if s.peek(5) != b"WARC/":
                 raise _Damaged("bad_header")
             fields = _read_head(s, cfg.max_header_bytes)
@@ -571,6 +718,7 @@ def read_records(fileobj: BinaryIO, file_path: str, dump: str | None = None,
             if outcome == "html":
                 yield _document(fields, body, info, file_path, offset, dump, cfg)
         except _Damaged as e:
+            s.between = False  # recovery scans stop at every sync point
             if not counted:
                 count("record:damaged")
             count(f"damaged:{e.reason}")

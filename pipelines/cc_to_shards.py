@@ -215,14 +215,16 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
             min_ranges = 2 * max(1, options.view_as(DirectOptions).direct_num_workers or 1)
         p = beam.Pipeline(options=options)
         build(p, o, paths, stages, min_ranges, progress_dir)
-        result = p.run()
         if progress_dir is not None:
             from pipelines.progress import Monitor  # only the local CLI draws progress
 
+            # The DirectRunner runs the whole job inside run(): monitor around both calls.
             with Monitor(progress_dir, len(paths),
                          lambda totals, elapsed: progress(totals, elapsed, len(paths))):
+                result = p.run()
                 result.wait_until_finish()
         else:
+            result = p.run()
             result.wait_until_finish()
     finally:
         if progress_dir is not None:

@@ -77,8 +77,9 @@ def _draw_progress(console: Console):
         records = totals.get("records", 0)
         kept = totals.get("kept", 0)
         rate = records / elapsed if elapsed > 0 else 0.0
-        line = (f"files {totals.get('files', 0)}/{total_files} · records read {records:,} · "
-                f"documents kept {kept:,} · {rate:,.0f} records/s · {elapsed:,.0f}s")
+        line = (f"{total_files:,} input file(s) · byte ranges done {totals.get('ranges', 0):,} · "
+                f"records read {records:,} · documents kept {kept:,} · {rate:,.0f} records/s · "
+                f"{elapsed:,.0f}s")
         if interactive:
             if state["status"] is None:
                 state["status"] = console.status(line)

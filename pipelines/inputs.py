@@ -2,17 +2,22 @@
 
 Local paths, globs, ``gs://`` and ``s3://`` go through Beam's `FileSystems` (install the
 ``gcp``/``aws`` extras for the cloud schemes); ``http(s)://`` URLs are streamed with urllib and
-resumed with a Range request when the connection drops mid-file. Example::
+resumed with a Range request when the connection drops mid-file. Big per-record gzip files
+are read in byte ranges (see `plan_ranges` and ``curation.warc.read_records``). Example::
 
     paths = crawl_inputs("CC-MAIN-2024-10", max_files=2)   # data.commoncrawl.org URLs
     with open_input(paths[0]) as f:
         for doc in read_records(f, paths[0], dump=dump_from_path(paths[0])): ...
+    for start, end in plan_ranges(paths[0], input_size(paths[0]), 64 << 20):
+        with open_input(paths[0], start) as f:
+            docs = read_records(f, paths[0], dump=dump_from_path(paths[0]), start=start, end=end)
 """
 
 from __future__ import annotations
 
 import gzip
 import http.client
+import io
 import re
 import socket
 import time
@@ -64,7 +69,7 @@ def dump_from_path(path: str) -> str | None:
     return match.group(0) if match else None
 
 
-def _urlopen(url: str, start: int = 0):
+def _urlopen(url: str, start: int = 0, method: str = "GET"):
     """Open ``url`` (from byte ``start``), retrying transient failures with backoff."""
     headers = {"User-Agent": _USER_AGENT}
     if start:
@@ -72,8 +77,9 @@ def _urlopen(url: str, start: int = 0):
     delay = HTTP_BACKOFF_S
     for attempt in range(HTTP_RETRIES + 1):
         try:
-            return urllib.request.urlopen(urllib.request.Request(url, headers=headers),
-                                          timeout=HTTP_TIMEOUT_S)
+            return urllib.request.urlopen(
+                urllib.request.Request(url, headers=headers, method=method),
+                timeout=HTTP_TIMEOUT_S)
         except urllib.error.HTTPError as e:
             if e.code not in (408, 429, 500, 502, 503, 504) or attempt == HTTP_RETRIES:
                 raise
@@ -86,11 +92,26 @@ def _urlopen(url: str, start: int = 0):
 
 
 class _HttpStream:
-    """A read-only binary stream over HTTP that resumes with a Range request after a drop."""
+    """A read-only binary stream over HTTP from byte ``offset``, opened with a Range request
+    (a server that ignores Range is read and discarded up to ``offset``), and resumed with a
+    Range request after a drop."""
 
-    def __init__(self, url: str):
-        self.url, self.pos, self.closed = url, 0, False
-        self.resp = _urlopen(url)
+    def __init__(self, url: str, offset: int = 0):
+        self.url, self.pos, self.closed = url, offset, False
+        try:
+            self.resp = _urlopen(url, offset)
+        except urllib.error.HTTPError as e:
+            if e.code != 416 or not offset:
+                raise
+            self.resp = io.BytesIO()  # range starts at or past the end: nothing to read
+            return
+        if offset and self.resp.status != 206:  # a 200 with the whole file
+            left = offset
+            while left > 0:
+                got = len(self.resp.read(min(left, 1 << 20)))
+                if not got:
+                    break
+                left -= got
 
     def readable(self) -> bool:
         return True
@@ -99,7 +120,8 @@ class _HttpStream:
         for attempt in range(HTTP_RETRIES + 1):
             try:
                 data = self.resp.read(n) if n is not None and n >= 0 else self.resp.read()
-                if not data and n != 0 and self.resp.length:  # closed before Content-Length
+                if not data and n != 0 and getattr(self.resp, "length", None):
+                    # closed before Content-Length
                     raise ConnectionResetError(f"{self.url}: body ended early")
                 self.pos += len(data)
                 return data
@@ -126,15 +148,68 @@ class _HttpStream:
         self.close()
 
 
-def open_input(path: str) -> BinaryIO:
+def open_input(path: str, offset: int = 0) -> BinaryIO:
     """Open one input for reading raw bytes (the WARC reader does its own gunzipping).
 
     Args:
         path: an ``http(s)://`` URL or anything Beam's FileSystems can open.
+        offset: the byte to start at: a ``Range`` request over HTTP, a seek otherwise (read
+            and discarded where the stream cannot seek).
     """
     if _is_url(path):
-        return _HttpStream(path)  # type: ignore[return-value]
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+        return _HttpStream(path, offset)  # type: ignore[return-value]
+    f = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+    if offset:
+        try:
+            f.seek(offset)
+        except (OSError, AttributeError, NotImplementedError, io.UnsupportedOperation):
+            left = offset
+            while left > 0:
+                got = len(f.read(min(left, 1 << 20)))
+                if not got:
+                    break
+                left -= got
+    return f
+
+
+def input_size(path: str) -> int | None:
+    """Size of one input in bytes, or None when unknown (no Content-Length, or an error).
+
+    Args:
+        path: an ``http(s)://`` URL (asked with a HEAD request) or anything Beam's
+            FileSystems can match.
+    """
+    try:
+        if _is_url(path):
+            with _urlopen(path, method="HEAD") as resp:
+                length = resp.headers.get("Content-Length", "")
+            return int(length) if length.strip().isdigit() else None
+        metadata = FileSystems.match([path])[0].metadata_list
+        return metadata[0].size_in_bytes if metadata else None
+    except (OSError, ValueError, http.client.HTTPException, IndexError):
+        # urllib.error.URLError and the FileSystems errors (BeamIOError) are OSError/IOError.
+        return None
+
+
+def plan_ranges(path: str, size: int | None, range_bytes: int) -> list[tuple[int, int | None]]:
+    """Byte ranges ``[(start, end), ...]`` to read one input as, for ``read_records``.
+
+    Per-record gzip WARCs (``*.warc.gz``, as Common Crawl writes them) larger than
+    ``range_bytes`` become consecutive ranges ``[(0, r), (r, 2r), ..., (k*r, None)]``; everything
+    else (unknown size, plain WARC, ARC, WET...) is read whole: ``[(0, None)]``. A ``.warc.gz``
+    that is one whole-file gzip member is still read correctly (its first range reads it all,
+    the others read nothing), just not in parallel.
+
+    Args:
+        path: the input's path or URL (only its name is looked at).
+        size: its size in bytes (`input_size`), or None when unknown.
+        range_bytes: the most compressed bytes per range (> 0).
+    """
+    name = path.split("?", 1)[0].lower()
+    if size is None or range_bytes <= 0 or size <= range_bytes or not name.endswith(".warc.gz"):
+        return [(0, None)]
+    starts = range(0, size, range_bytes)
+    return [(s, s + range_bytes) for s in starts[:-1]] + [(starts[-1], None)]
 
 
 def crawl_inputs(crawl_id: str, max_files: int | None,

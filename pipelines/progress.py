@@ -1,7 +1,7 @@
 """Progress of a local run, shown while the job runs.
 
 Beam's DirectRunner reports metrics only at the end, so workers write small progress files instead:
-each DoFn instance keeps running totals (files, records, kept documents) and rewrites its own
+each DoFn instance keeps running totals (byte ranges, records, kept documents) and rewrites its own
 JSON file in a local directory at most once a second (temp file, then rename). The CLI sums the
 files on a timer and draws the progress line. Remote runners (Dataflow, Flink, Spark) have their own
 monitoring UIs, so there the directory is None and reporting costs nothing.
@@ -73,7 +73,7 @@ class Monitor:
 
     Args:
         directory: where the workers write their progress files.
-        total_files: number of input files, for the "files a/b" part.
+        total_files: number of input files, shown on the progress line.
         draw: called with the summed totals and the seconds elapsed; returns nothing.
         interval_s: seconds between two redraws.
     """

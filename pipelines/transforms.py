@@ -23,16 +23,19 @@ from curation.document import Document
 from curation.extract import ExtractConfig, Extractor
 from curation.langid import LanguageIdentifier
 from curation.pii import PiiConfig, PiiScrubber
-from curation.warc import ReadConfig, read_records
+from curation.warc import ReadConfig, read_records, warcinfo_dump
 from filters.base import Filter
-from pipelines import coders, progress  # coders registers the Document coder
-from pipelines.inputs import dump_from_path, open_input
+from pipelines import coders, progress  # noqa: F401  (importing coders registers the Document coder)
+from pipelines.inputs import dump_from_path, input_size, open_input, plan_ranges
 
 log = logging.getLogger(__name__)
 
 READ_NAMESPACE = "read_v1"
 EXTRACT_NAMESPACE = "extract_v1"
 PII_NAMESPACE = "pii_v1"
+
+DEFAULT_RANGE_BYTES = 64 * 1024 * 1024  # one worker reads at most this much of a file at a time
+MIN_RANGE_BYTES = 1024 * 1024  # never split finer: each range costs an open and a resync scan
 
 
 class _Counters:
@@ -69,9 +72,35 @@ def _acquire(handle: shared.Shared, obj):
 # ReadWarc
 
 
-class _ReadWarcFn(beam.DoFn):
-    def __init__(self, dump: str | None, config: ReadConfig, progress_dir: str | None):
+class _PlanRangesFn(beam.DoFn):
+    """A path in, the byte ranges to read it in out: ``(path, start, end, dump)``."""
+
+    def __init__(self, dump: str | None, range_bytes: int, min_ranges: int):
         self._dump = dump
+        self._range_bytes = range_bytes
+        self._min_ranges = min_ranges
+
+    def process(self, path: str):
+        size = input_size(path)
+        range_bytes = self._range_bytes
+        if size and self._min_ranges > 1:
+            # Enough ranges for every worker even when there is a single input file.
+            range_bytes = max(MIN_RANGE_BYTES, min(range_bytes, -(-size // self._min_ranges)))
+        ranges = plan_ranges(path, size, range_bytes)
+        dump = self._dump or dump_from_path(path)
+        if dump is None and len(ranges) > 1:
+            # Only the first range sees the warcinfo record: read its crawl name once, for all.
+            try:
+                with open_input(path) as f:
+                    dump = warcinfo_dump(f)
+            except OSError as e:
+                log.warning("could not read the warcinfo record of %s: %s", path, e)
+        for start, end in ranges:
+            yield path, start, end, dump
+
+
+class _ReadWarcFn(beam.DoFn):
+    def __init__(self, config: ReadConfig, progress_dir: str | None):
         self._config = config
         self._progress_dir = progress_dir
         self._count = _Counters(READ_NAMESPACE)
@@ -79,26 +108,25 @@ class _ReadWarcFn(beam.DoFn):
     def setup(self):
         self._progress = progress.Reporter(self._progress_dir)
 
-    def process(self, path: str) -> Iterable[Document]:
-        dump = self._dump or dump_from_path(path)
-        seen = {}
+    def process(self, element) -> Iterable[Document]:
+        path, start, end, dump = element
 
         def count(name: str, n: int = 1) -> None:
             self._count(name, n)
-            seen[name] = seen.get(name, 0) + n
             if name.startswith("record:"):
                 self._progress.add(records=n)
 
         try:
-            with open_input(path) as f:
-                yield from read_records(f, path, dump=dump, count=count, config=self._config)
+            with open_input(path, offset=start) as f:
+                yield from read_records(f, path, dump=dump, count=count, config=self._config,
+                                        start=start, end=end)
         except OSError as e:
-            # The file could not be opened or the connection broke mid-stream: count it, log it,
-            # and let the job finish with the other files.
-            log.error("could not read %s: %s", path, e)
-            self._count("damaged:unreadable_file")
+            # The file could not be opened, or the connection broke mid-stream after its
+            # retries: count it, log it, and let the job finish with the other files.
+            log.error("could not read %s from byte %d: %s", path, start, e)
             self._count("record:damaged")
-        self._progress.add(files=1)
+            self._count("damaged:unreadable_file")
+        self._progress.add(ranges=1)
 
     def teardown(self):
         self._progress.flush()
@@ -107,16 +135,29 @@ class _ReadWarcFn(beam.DoFn):
 class ReadWarc(beam.PTransform):
     """Paths in, one `Document` per HTML response record out (text = the decoded HTML).
 
-    The records are reshuffled after reading so that extraction spreads over all workers even
-    when there is a single input file.
+    Each file is split into byte ranges (per-record-gzip WARCs only; see
+    `pipelines.inputs.plan_ranges`) and only the small ``(path, start, end)`` tuples are
+    reshuffled, so reading, filtering and extraction run fused and streaming inside a range, and
+    one large file still spreads over all workers. Memory per worker does not grow with the input.
+
+    Args:
+        paths: the input files.
+        dump: crawl id for the ``dump`` column; None takes it from each path.
+        config: reader options.
+        range_bytes: the largest byte range one worker reads at a time.
+        min_ranges: split every file into at least this many ranges (when it is large enough).
+        progress_dir: where workers report progress during a local run (None: no reporting).
     """
 
     def __init__(self, paths: list[str], dump: str | None = None,
-                 config: ReadConfig = ReadConfig(), progress_dir: str | None = None):
+                 config: ReadConfig = ReadConfig(), range_bytes: int = DEFAULT_RANGE_BYTES,
+                 min_ranges: int = 1, progress_dir: str | None = None):
         super().__init__()
         self._paths = paths
         self._dump = dump
         self._config = config
+        self._range_bytes = range_bytes
+        self._min_ranges = min_ranges
         self._progress_dir = progress_dir
 
     def expand(self, pbegin):
@@ -124,9 +165,11 @@ class ReadWarc(beam.PTransform):
             pbegin
             | "Paths" >> beam.Create(self._paths)
             | "SpreadFiles" >> beam.Reshuffle()
-            | "Read" >> beam.ParDo(_ReadWarcFn(self._dump, self._config, self._progress_dir))
+            | "PlanRanges" >> beam.ParDo(
+                _PlanRangesFn(self._dump, self._range_bytes, self._min_ranges))
+            | "SpreadRanges" >> beam.Reshuffle()
+            | "Read" >> beam.ParDo(_ReadWarcFn(self._config, self._progress_dir))
             .with_output_types(Document)
-            | "SpreadRecords" >> beam.Reshuffle()
         )
 
 

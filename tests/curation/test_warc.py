@@ -6,6 +6,7 @@ Run: .venv/bin/python -m pytest tests/curation/test_warc.py -q
 import gzip
 import io
 import json
+import pathlib
 import zlib
 
 import brotli
@@ -17,8 +18,8 @@ from tests.conftest import counter_dict
 # Exact counters per real file: every record ends in exactly one outcome.
 EXPECTED = {
     "warc/cc-2008-sample.warc.gz": {
-        "html": 138, "record:response": 145, "record:warcinfo": 1, "skipped:empty": 1,
-        "skipped:non_html": 6, "skipped:warcinfo": 1},
+        "html": 125, "record:response": 145, "record:warcinfo": 1, "skipped:empty": 1,
+        "skipped:http_status": 13, "skipped:non_html": 6, "skipped:warcinfo": 1},
     "warc/cc-main-2020-34-sample.warc.gz": {
         "html": 16, "record:metadata": 16, "record:request": 17, "record:response": 16,
         "record:warcinfo": 1, "skipped:metadata": 16, "skipped:request": 17,
@@ -27,14 +28,16 @@ EXPECTED = {
         "html": 1, "record:metadata": 1, "record:request": 1, "record:response": 1,
         "record:warcinfo": 1, "skipped:metadata": 1, "skipped:request": 1, "skipped:warcinfo": 1},
     "warc/heritrix-2008-example.warc.gz": {
-        "html": 135, "record:metadata": 261, "record:request": 261, "record:response": 299,
-        "record:warcinfo": 1, "skipped:empty": 5, "skipped:metadata": 261,
+        "html": 94, "record:metadata": 261, "record:request": 261, "record:response": 299,
+        "record:warcinfo": 1, "skipped:empty": 5, "skipped:http_status": 41,
+        "skipped:metadata": 261,
         "skipped:non_html": 121, "skipped:non_http": 38, "skipped:request": 261,
         "skipped:warcinfo": 1},
     # whole-file gzip (one member, many records), which warcio refuses
     "warc/edge/bad-gzip.warc.gz": {
-        "html": 2, "record:request": 2, "record:response": 2, "record:revisit": 1,
-        "record:warcinfo": 1, "skipped:request": 2, "skipped:revisit": 1, "skipped:warcinfo": 1},
+        "html": 1, "record:request": 2, "record:response": 2, "record:revisit": 1,
+        "record:warcinfo": 1, "skipped:http_status": 1, "skipped:request": 2, "skipped:revisit": 1,
+        "skipped:warcinfo": 1},
     "warc/edge/brotli-body.warc.gz": {
         "html": 1, "record:metadata": 1, "record:request": 1, "record:resource": 1,
         "record:response": 1, "record:warcinfo": 1, "skipped:metadata": 1, "skipped:request": 1,
@@ -46,8 +49,9 @@ EXPECTED = {
         "record:warcinfo": 1, "skipped:non_html": 2, "skipped:request": 12, "skipped:revisit": 9,
         "skipped:warcinfo": 1},
     "warc/edge/revisits.warc.gz": {
-        "html": 7, "record:metadata": 62, "record:request": 62, "record:response": 10,
-        "record:revisit": 55, "record:warcinfo": 1, "skipped:metadata": 62,
+        "html": 6, "record:metadata": 62, "record:request": 62, "record:response": 10,
+        "record:revisit": 55, "record:warcinfo": 1, "skipped:http_status": 1,
+        "skipped:metadata": 62,
         "skipped:non_http": 3, "skipped:request": 62, "skipped:revisit": 55,
         "skipped:warcinfo": 1},
     # WARC/0.17, ends at a member boundary
@@ -119,9 +123,10 @@ JA = ("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charse
       "</head><body>日本語のテキストです。こんにちは世界</body></html>")
 
 
-def one(body, ctype="text/html", headers=(), **kw):
+def one(body, ctype="text/html", headers=(), status=b"200 OK", **kw):
     """Read a file holding one response; return (docs, counts)."""
-    return read(per_record_gzip(warc_record(block=http_block(body, ctype, headers=headers))), **kw)
+    return read(per_record_gzip(warc_record(block=http_block(body, ctype, status, headers))),
+                **kw)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -325,6 +330,19 @@ def test_skipped_kinds():
         "html": 1}
 
 
+def test_non_2xx_html_is_skipped(shared_data):
+    for status, kept in ((b"200 OK", True), (b"204 No Content", True), (b"301 Moved", False),
+                         (b"404 Not Found", False), (b"500 Oops", False), (b"", True)):
+        data = per_record_gzip(warc_record(block=http_block(PAGE, status=status)))
+        docs, counts = read(data)
+        assert counts == {"record:response": 1, ("html" if kept else "skipped:http_status"): 1}
+    # a non-HTML 404 stays non_html: the status only matters for would-be documents
+    docs, counts = one(b"%PDF-1.4", "application/pdf", status=b"404 Not Found")
+    assert counts == {"record:response": 1, "skipped:non_html": 1}
+    docs, _ = read_file(shared_data / "warc/cc-2008-sample.warc.gz")  # had 404s, 302s, 406s
+    assert {d.metadata["http_status"] for d in docs} == {200}
+
+
 @pytest.mark.parametrize("ctype, body, kept", [
     ("application/octet-stream", PAGE, True),
     (None, b"\n  <html><body>x</body></html>", True),
@@ -471,3 +489,172 @@ def test_arc_files():
         assert doc.metadata["offset"] == offset
     docs, counts = read(filedesc + page + b"not an arc header at all\n" + image)
     assert len(docs) == 1 and counts["damaged:bad_arc"] == 1
+
+
+# ----------------------------------------------------------------------------------------------
+# byte ranges: ranges that tile a file read exactly what one whole read does
+
+class Pipe:
+    """A non-seekable stream that returns short reads, like an HTTP response."""
+
+    def __init__(self, data, start=0, most=1000):
+        self.f, self.most = io.BytesIO(data), most  # BytesIO shares the bytes: no copy
+        self.f.seek(start)
+
+    def read(self, n=-1):
+        return self.f.read(min(n, self.most) if n and n > 0 else self.most)
+
+
+def _key(doc):
+    return doc.id, doc.url, doc.text, doc.metadata
+
+
+def read_split(data: bytes, cuts, dump="CC-MAIN-2099-01", config=ReadConfig()):
+    """Read ``data`` as ranges [(0, c1), (c1, c2), ..., (ck, None)], each from a stream opened
+    at its start; return (docs concatenated in range order, counters summed over ranges)."""
+    bounds = [0] + sorted(set(c for c in cuts if 0 < c < len(data)))
+    docs, total = [], {}
+    for start, end in zip(bounds, bounds[1:] + [None]):
+        counts, count = counter_dict()
+        docs += read_records(Pipe(data, start), "test.warc.gz", dump=dump, count=count,
+                             config=config, start=start, end=end)
+        assert_invariant(counts)  # every record is whole inside one range
+        for k, v in counts.items():
+            total[k] = total.get(k, 0) + v
+    return docs, total
+
+
+def assert_split_equals_whole(data: bytes, cuts, config=ReadConfig()):
+    whole, counts = read(data, dump="CC-MAIN-2099-01", config=config)
+    docs, total = read_split(data, cuts, config=config)
+    assert [_key(d) for d in docs] == [_key(d) for d in whole], sorted(cuts)
+    assert total == counts, sorted(cuts)
+    return counts
+
+
+RANGE_FILES = sorted(EXPECTED) + ["warc/cc-main-2024-22-one-page.warc.wet.gz"]
+
+
+def _range_inputs(shared_data):
+    files = [shared_data / name for name in RANGE_FILES]
+    return files + [shared_data / "pages/real-pages.warc.gz",
+                    pathlib.Path(__file__).resolve().parents[1] / "data/sample.warc.gz"]
+
+
+@pytest.mark.parametrize("range_bytes", [1024, 7_000, 65_536, 1_048_576])
+def test_ranges_equal_whole_read(shared_data, range_bytes):
+    for path in _range_inputs(shared_data):
+        if path.name == "real-pages.warc.gz" and range_bytes < 65_536:
+            continue  # 38 MB in 1 KB ranges is the slow test's job
+        data = path.read_bytes()
+        assert_split_equals_whole(data, range(range_bytes, len(data), range_bytes))
+
+
+@pytest.mark.slow
+def test_ranges_equal_whole_read_exhaustive(shared_data):
+    tiny = ReadConfig(read_chunk_bytes=7, inflate_chunk_bytes=13)  # see the damage test
+    for path in _range_inputs(shared_data):
+        data = path.read_bytes()
+        for r in (333, 1024, 4_096, 7_000) if len(data) < 10_000_000 else (4_096, 7_000):
+            assert_split_equals_whole(data, range(r, len(data), r))
+        if len(data) < 300_000:
+            assert_split_equals_whole(data, range(2_000, len(data), 2_000), config=tiny)
+
+
+def test_range_reads_only_its_records(shared_data):
+    data = (shared_data / "warc/cc-main-2020-34-sample.warc.gz").read_bytes()
+    offs = _members(data)
+    whole, _ = read(data)
+    # a range reads the records whose member starts in it, past its end to finish the last
+    start, end = offs[5] + 1, offs[8] + 1  # members 6, 7, 8: metadata, request, response
+    counts, count = counter_dict()
+    docs = list(read_records(Pipe(data, start), "x", count=count, start=start, end=end))
+    assert counts == {"record:metadata": 1, "record:request": 1, "record:response": 1,
+                      "skipped:metadata": 1, "skipped:request": 1, "html": 1}
+    assert [d.metadata["offset"] for d in docs] == [offs[8]]
+    # a range with no member start in it reads nothing, even though it reads past its start
+    for start, end in ((offs[9] + 1, offs[10]), (offs[9] + 1, offs[9] + 2)):
+        counts, count = counter_dict()
+        assert list(read_records(Pipe(data, start), "x", count=count, start=start,
+                                 end=end)) == []
+        assert counts == {}
+    # dump: only the range holding the warcinfo learns isPartOf; the caller's dump wins
+    docs, _ = read_split(data, [offs[6]], dump=None)  # two responses before offs[6]
+    assert [d.metadata["dump"] for d in docs] == ["CC-MAIN-2020-34"] * 2 + [None] * 14
+    assert [d.id for d in docs] == [d.id for d in whole]
+
+
+def test_unsplittable_files_read_by_first_range_only(shared_data):
+    data = (shared_data / "warc/cc-main-2020-34-sample.warc.gz").read_bytes()
+    plain = gzip.decompress(data)
+    filedesc = _arc("filedesc://t.arc", b"1 0 Test\nURL IP-address Archive-date Content-type "
+                    b"Archive-length\n\n", "text/plain")
+    arc = b"".join([filedesc] + [_arc(f"http://e.com/{i}", http_block(PAGE)) for i in range(50)])
+    arc_gz = per_record_gzip(filedesc, *[_arc(f"http://e.com/{i}", http_block(PAGE))
+                                         for i in range(50)])
+    for variant in (plain, gzip.compress(plain), arc, arc_gz):
+        n = len(read(variant)[0])
+        assert n in (16, 50)
+        for start in (1, 100, len(variant) // 2, len(variant) - 1):
+            for end in (start + 500, None):
+                counts, count = counter_dict()
+                assert list(read_records(Pipe(variant, start), "x", count=count, start=start,
+                                         end=end)) == []
+                assert counts == {}
+        docs, _ = read(variant, end=100)  # the first range reads the whole file
+        assert len(docs) == n
+
+
+def _damage_cases(data):
+    """(name, damaged file, offsets worth cutting at) for damage in every position."""
+    offs = _members(data)
+    x, mid = offs[6], (offs[5] + offs[6]) // 2
+    garbage = b"GARBAGE" * 100
+    return [
+        ("inside a member", data[:mid] + bytes(200) + data[mid + 200:],
+         [offs[5], mid, mid + 100, mid + 200, x]),
+        ("member header at a boundary", data[:x] + bytes(10) + data[x + 10:],
+         [x, x + 5, x + 10, offs[7]]),
+        ("straddling a member start", data[:x - 100] + bytes(200) + data[x + 100:],
+         [offs[5], x - 100, x, x + 100, offs[7]]),
+        ("garbage between members", data[:x] + garbage + data[x:],
+         [x, x + 350, x + len(garbage), offs[7] + len(garbage)]),
+        ("over several ranges",
+         data[:offs[5] + 50] + bytes(offs[9] - offs[5]) + data[offs[9] + 50:],
+         [offs[5] + 50, offs[7], offs[8], offs[9] + 50, offs[10]]),
+        ("member cut short by the next", data[:mid] + data[x:], [mid, mid + 1, offs[7] - x + mid]),
+        ("truncated inside the last member", data[:(offs[40] + offs[41]) // 2], [offs[40]]),
+        ("truncated after a gzip header", data[:offs[45] + 12], [offs[44], offs[45]]),
+    ]
+
+
+def test_ranges_with_damage_at_every_position(shared_data):
+    data = (shared_data / "warc/cc-main-2020-34-sample.warc.gz").read_bytes()
+    for name, damaged, spots in _damage_cases(data):
+        damage = {k: v for k, v in read(damaged)[1].items() if k.startswith("damaged:")}
+        assert damage, name
+        cuts = {c + d for c in spots for d in (-2, -1, 0, 1, 2)}
+        for cut in sorted(cuts):  # two ranges split at and around each spot
+            counts = assert_split_equals_whole(damaged, [cut])
+            assert {k: v for k, v in counts.items() if k.startswith("damaged:")} == damage
+        for r in (97, 1_000, 4_096):  # many ranges, some wholly inside the damage
+            assert_split_equals_whole(damaged, range(r, len(damaged), r))
+    # Tiny reads and inflate steps; the resync window stays large: a whole read only rescans
+    # the last resync_window_bytes of a corrupt member, so a window smaller than the bytes
+    # zlib swallows before it notices the damage loses sync points a range would start at.
+    tiny = ReadConfig(read_chunk_bytes=7, inflate_chunk_bytes=13)
+    for name, damaged, spots in _damage_cases(data)[:5]:
+        assert_split_equals_whole(damaged, spots, config=tiny)
+
+
+def test_content_length_overrun_stops_at_next_member():
+    """In per-record gzip a record ends with its member: a Content-Length that claims more
+    costs that record only, and the split stays exact."""
+    good = [warc_record(block=http_block(PAGE), rid=f"<urn:uuid:{i}>") for i in range(4)]
+    bad = good[1].replace(b"Content-Length: %d" % len(http_block(PAGE)), b"Content-Length: 99999")
+    data = per_record_gzip(good[0], bad, good[2], good[3])
+    docs, counts = read(data)
+    assert counts == {"record:response": 4, "html": 3, "damaged:truncated_record": 1}
+    assert [d.id for d in docs] == ["<urn:uuid:0>", "<urn:uuid:2>", "<urn:uuid:3>"]
+    for cut in range(1, len(data), 7):
+        assert_split_equals_whole(data, [cut])

@@ -15,7 +15,8 @@ otherwise prefixes (opening punctuation, quotes, currency, symbols) and suffixes
 punctuation, quotes, ``'s``, a unit after a number, a period after a lowercase letter, a digit,
 punctuation or two capitals) are peeled off in turn, a URL is kept whole, and what is left is cut
 at infixes (hyphens and ``/ : < > =`` between letters, ``,`` between letters, ``.`` between a
-lowercase and an uppercase letter, ``+ - * ^`` between digits, ellipses, symbols).
+lowercase and an uppercase letter, ``+ - * ^`` between digits, ellipses, symbols); finally runs of
+pieces that spell a special case are merged back (``z.B.`` -> ``z.`` ``B.``; ``):`` as in spaCy).
 
 Known differences from spaCy (each changes a word count by one, so a filter decision flips only
 for a document sitting exactly on a threshold): letters are Unicode letters (``str.isalpha``)
@@ -79,9 +80,9 @@ _PUNCT = "…,:;!?¿؟¡()[]{}<>_#*&。？！，、；：～·।،۔؛٪"
 _QUOTES = "'\"”“`‘´’‚,„»«「」『』（）〔〕【】《》〈〉〈〉⟦⟧"
 _CURRENCY = "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻₼₾₿"
 _UNITS = ("km² km³ km m² m³ m dm² dm³ dm cm² cm³ cm mm² mm³ mm ha µm nm yd in ft kg g mg µg t "
-          "lb oz m/s km/h kmh mph hPa Pa mbar mb MB kb KB gb GB tb TB T G M K % м/с км/ч км² км³ км м² "
-          "м³ м дм² дм³ дм см² см³ см мм² мм³ мм нм кг г мг кПа Па мбар Кб КБ кб Мб МБ мб Гб ГБ "
-          "гб Тб ТБ тб").split()
+          "lb oz m/s km/h kmh mph hPa Pa mbar mb MB kb KB gb GB tb TB T G M K % м/с км/ч км² км³ "
+          "км м² м³ м дм² дм³ дм см² см³ см мм² мм³ мм нм кг г мг кПа Па мбар Кб КБ кб Мб МБ мб "
+          "Гб ГБ гб Тб ТБ тб").split()
 _HYPHENS = ["-", "–", "—", "--", "---", "——", "~"]  # in this order: the first that fits wins
 _ABBREVIATIONS = (
     "'d a.m. Adm. Bros. co. Co. Corp. D.C. Dr. e.g. E.g. E.G. Gen. Gov. i.e. I.e. I.E. Inc. Jr. "

@@ -13,6 +13,7 @@ Writes ``OUTPUT/documents/*.parquet`` (FineWeb's columns plus the metadata) and 
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import logging
 import os
@@ -24,7 +25,7 @@ from typing import Any, Callable
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (DirectOptions, PipelineOptions,
-                                                  StandardOptions)
+                                                  StandardOptions, WorkerOptions)
 
 from curation import __version__
 from curation.extract import ExtractConfig
@@ -57,11 +58,11 @@ class Stage:
     key: str  # the name used in --stages
     label: str  # the Beam label, CamelCase
     namespace: str  # the counter namespace; None for stages that never drop
-    build: Callable[[CurationOptions], beam.PTransform]
+    build: Callable[[argparse.Namespace], beam.PTransform]
     drops: bool = True  # whether the stage appears in the funnel
 
 
-def _url_stage(o: CurationOptions) -> beam.PTransform:
+def _url_stage(o: argparse.Namespace) -> beam.PTransform:
     categories = tuple(o.blocklist_categories.split(",")) if o.blocklist_categories else None
     config = URLFilterConfig(blocklist=o.blocklist)
     if categories:
@@ -69,7 +70,7 @@ def _url_stage(o: CurationOptions) -> beam.PTransform:
     return FilterUrls(URLFilter(config))
 
 
-def _extract_stage(o: CurationOptions) -> beam.PTransform:
+def _extract_stage(o: argparse.Namespace) -> beam.PTransform:
     config = ExtractConfig()
     if o.extract_timeout is not None:
         config = dataclasses.replace(config, timeout_s=o.extract_timeout)
@@ -78,13 +79,13 @@ def _extract_stage(o: CurationOptions) -> beam.PTransform:
     return ExtractText(config)
 
 
-def _language_stage(o: CurationOptions) -> beam.PTransform:
+def _language_stage(o: argparse.Namespace) -> beam.PTransform:
     languages = tuple(x.strip() for x in o.languages.split(",") if x.strip())
     config = LanguageConfig(languages=languages, min_score=o.min_language_score)
     return IdentifyLanguage(LanguageIdentifier(o.lid_model), LanguageFilter(config))
 
 
-def _pii_stage(o: CurationOptions) -> beam.PTransform:
+def _pii_stage(o: argparse.Namespace) -> beam.PTransform:
     return ScrubPii(PiiConfig())
 
 
@@ -119,7 +120,7 @@ def parse_stages(spec: str) -> list[Stage]:
 # Checks before the job starts, so mistakes fail in a second with a useful message
 
 
-def resolve_inputs(o: CurationOptions) -> list[str]:
+def resolve_inputs(o: argparse.Namespace) -> list[str]:
     if o.input and o.crawl:
         raise UsageError("give either --input or --crawl, not both")
     if o.crawl:
@@ -169,6 +170,9 @@ def _with_local_defaults(argv: list[str], options: PipelineOptions) -> PipelineO
         direct.direct_num_workers = os.cpu_count() or 1
     if "--direct_running_mode" not in given:
         direct.direct_running_mode = "multi_processing"
+    if "--default_sdk_harness_log_level" not in given:
+        # Worker processes otherwise log every start-up step at INFO on the user's terminal.
+        options.view_as(WorkerOptions).default_sdk_harness_log_level = "WARNING"
     options.view_as(StandardOptions).runner = "DirectRunner"
     return options
 
@@ -177,7 +181,7 @@ def _with_local_defaults(argv: list[str], options: PipelineOptions) -> PipelineO
 # The job
 
 
-def build(p: beam.Pipeline, o: CurationOptions, paths: list[str], stages: list[Stage],
+def build(p: beam.Pipeline, o: argparse.Namespace, paths: list[str], stages: list[Stage],
           min_ranges: int = 1, progress_dir: str | None = None) -> None:
     docs = p | "ReadWarc" >> ReadWarc(paths, dump=o.dump, config=ReadConfig(),
                                       range_bytes=o.range_mb * 1024 * 1024,
@@ -198,12 +202,12 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
             during a local run, for the CLI's progress line.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    options = PipelineOptions(argv)
-    o = options.view_as(CurationOptions)
+    o, beam_args = CurationOptions.parse_known_args(argv)
+    options = PipelineOptions(beam_args)
     stages = parse_stages(o.stages)
     paths = resolve_inputs(o)
     check_output(o.output)
-    options = _with_local_defaults(argv, options)
+    options = _with_local_defaults(beam_args, options)
 
     progress_dir = None
     if progress is not None and is_local_runner(options):

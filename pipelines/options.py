@@ -4,13 +4,18 @@
 `--project`, `--region`, `--temp_location`, `--direct_num_workers`, ...) passes through unchanged to
 Beam. Both spellings work for multi-word options (`--max-files` and `--max_files`).
 
+The job parses its own options first and hands only the rest to `PipelineOptions`, as Beam's
+`wordcount.py` does. `CurationOptions` is deliberately not a `PipelineOptions` subclass: Beam
+serialises every registered subclass's options into the job and ships them to each worker, whose
+option parser does not know them and logs them all as "Discarding unparseable args" on every run.
+
     curation run --input 'crawl/*.warc.gz' --output out/
     curation run --crawl CC-MAIN-2024-10 --max-files 2 --output out/
 """
 
 from __future__ import annotations
 
-from apache_beam.options.pipeline_options import PipelineOptions
+import argparse
 
 # The stages of the default recipe, in FineWeb's order. Later stages plug in here.
 DEFAULT_STAGES = ("url", "extract", "language", "pii")
@@ -23,11 +28,18 @@ def _flag(name: str) -> list[str]:
     return [dashed, underscored] if dashed != underscored else [dashed]
 
 
-class CurationOptions(PipelineOptions):
+class CurationOptions:
     """Options of `curation run`; see `curation run --help`."""
 
-    @classmethod
-    def _add_argparse_args(cls, parser):
+    @staticmethod
+    def parse_known_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+        """Our options, and the arguments left for Beam."""
+        parser = argparse.ArgumentParser(add_help=False)
+        CurationOptions._add_argparse_args(parser)
+        return parser.parse_known_args(argv)
+
+    @staticmethod
+    def _add_argparse_args(parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("input and output")
         group.add_argument(
             "--input", action="append", default=None, metavar="PATTERN",

@@ -73,7 +73,8 @@ def test_measurements():
     m = measure("The cat sat with the dog...\n- Next line here #1 and more words")
     # The cat sat with the dog ... - Next line here # 1 and more words
     assert m["n_words"] == 16 and m["n_non_symbol_words"] == 13
-    assert m["avg_word_length"] == sum(map(len, "The cat sat with the dog Next line here 1 and more words".split())) / 13
+    non_symbol = "The cat sat with the dog Next line here 1 and more words".split()
+    assert m["avg_word_length"] == sum(map(len, non_symbol)) / 13
     assert m["hash_word_ratio"] == 1 / 16 and m["ellipsis_word_ratio"] == 1 / 16
     assert m["bullet_lines_ratio"] == 0.5 and m["end_ellipsis_lines_ratio"] == 0.5
     assert m["alpha_words_ratio"] == 12 / 16

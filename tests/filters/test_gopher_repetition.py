@@ -74,7 +74,8 @@ def test_duplicated_n_gram_sizes_in_order():
     m = measure(text)
     assert all(m[f"dup_{n}_gram_char_frac"] > t for n, t in GopherRepetitionConfig().dup_n_grams)
     six_up = GopherRepetitionConfig(dup_n_grams=((6, 0.14), (10, 0.10)))
-    assert GopherRepetitionFilter(six_up)(doc(text)) == Decision(False, "gopher_rep_duplicated_6_n_grams")
+    assert GopherRepetitionFilter(six_up)(doc(text)) == \
+        Decision(False, "gopher_rep_duplicated_6_n_grams")
 
 
 def test_prose_passes_and_config_knobs_change_decisions():
@@ -82,7 +83,8 @@ def test_prose_passes_and_config_knobs_change_decisions():
     assert GopherRepetitionFilter()(doc(text)) == KEEP
     strict = GopherRepetitionConfig(top_n_grams=((2, 0.001),))
     assert GopherRepetitionFilter(strict)(doc(text)) == Decision(False, "gopher_rep_top_2_gram")
-    assert GopherRepetitionFilter(GopherRepetitionConfig(**OFF))(doc(CASES["gopher_rep_top_2_gram"])) == KEEP
+    all_off = GopherRepetitionFilter(GopherRepetitionConfig(**OFF))
+    assert all_off(doc(CASES["gopher_rep_top_2_gram"])) == KEEP
 
 
 def test_measurements_are_stored_flat_and_json_ready():
@@ -121,7 +123,8 @@ def test_protocol_pickling_and_bad_input():
     f.setup()
     assert isinstance(f, Filter) and f.name == "gopher_repetition_v1"
     g = pickle.loads(pickle.dumps(f))
-    assert g.config == f.config and g(doc(CASES["gopher_rep_top_2_gram"])) == f(doc(CASES["gopher_rep_top_2_gram"]))
+    text = CASES["gopher_rep_top_2_gram"]
+    assert g.config == f.config and g(doc(text)) == f(doc(text))
     assert f(doc(None)) == Decision(False, "gopher_rep_empty")
     assert f(Document("x", "u", "text", {KEY: "{broken"})) == KEEP  # unreadable: measured again
 

@@ -1,6 +1,7 @@
 """The curation job: Common Crawl WARCs in, clean English documents out.
 
-    ReadWarc -> FilterUrls -> ExtractText -> IdentifyLanguage -> ScrubPii -> WriteDocuments
+    ReadWarc -> FilterUrls -> ExtractText -> IdentifyLanguage -> FilterGopherRepetition
+      -> FilterGopherQuality -> FilterC4 -> FilterFineWeb -> ScrubPii -> WriteDocuments
 
 Run it through the CLI (`curation run --input 'crawl/*.warc.gz' --output out/`) or from Python
 (`run(["--input", "crawl/*.warc.gz", "--output", "out/"])`). Any Beam pipeline option passes
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -30,16 +32,16 @@ from apache_beam.options.pipeline_options import (DirectOptions, PipelineOptions
 from curation import __version__
 from curation.extract import ExtractConfig
 from curation.langid import LanguageIdentifier
-from curation.pii import PiiConfig
 from curation.warc import ReadConfig
 from filters.language import LanguageConfig, LanguageFilter
-from filters.url import URLFilter, URLFilterConfig
+from filters.url import URLFilterConfig
+from pipelines import recipe
 from pipelines import stats as stats_lib
 from pipelines.inputs import crawl_inputs, expand_inputs
 from pipelines.options import CurationOptions
 from pipelines.sink import WriteDocuments, write_atomic
-from pipelines.transforms import (EXTRACT_NAMESPACE, PII_NAMESPACE, READ_NAMESPACE,
-                                  ExtractText, FilterUrls, IdentifyLanguage, ScrubPii,
+from pipelines.transforms import (PII_NAMESPACE, READ_NAMESPACE,
+                                  ExtractText, FilterStage, IdentifyLanguage, ScrubPii,
                                   count_kept, ReadWarc)
 
 log = logging.getLogger(__name__)
@@ -53,67 +55,40 @@ class UsageError(Exception):
 # Stages
 
 
-@dataclasses.dataclass(frozen=True)
-class Stage:
-    key: str  # the name used in --stages
-    label: str  # the Beam label, CamelCase
-    namespace: str  # the counter namespace; None for stages that never drop
-    build: Callable[[argparse.Namespace], beam.PTransform]
-    drops: bool = True  # whether the stage appears in the funnel
-
-
-def _url_stage(o: argparse.Namespace) -> beam.PTransform:
-    categories = tuple(o.blocklist_categories.split(",")) if o.blocklist_categories else None
-    config = URLFilterConfig(blocklist=o.blocklist)
-    if categories:
-        config = dataclasses.replace(config, categories=categories)
-    return FilterUrls(URLFilter(config))
-
-
-def _extract_stage(o: argparse.Namespace) -> beam.PTransform:
-    config = ExtractConfig()
+def _base_configs(o: argparse.Namespace) -> dict[str, Any]:
+    """Stage configs from the dedicated flags (--blocklist, --languages, ...), before --set."""
+    url = URLFilterConfig(blocklist=o.blocklist)
+    if o.blocklist_categories:
+        url = dataclasses.replace(url, categories=tuple(o.blocklist_categories.split(",")))
+    extract = ExtractConfig()
     if o.extract_timeout is not None:
-        config = dataclasses.replace(config, timeout_s=o.extract_timeout)
+        extract = dataclasses.replace(extract, timeout_s=o.extract_timeout)
     if o.max_html_bytes is not None:
-        config = dataclasses.replace(config, max_html_bytes=o.max_html_bytes)
-    return ExtractText(config)
-
-
-def _language_stage(o: argparse.Namespace) -> beam.PTransform:
+        extract = dataclasses.replace(extract, max_html_bytes=o.max_html_bytes)
     languages = tuple(x.strip() for x in o.languages.split(",") if x.strip())
-    config = LanguageConfig(languages=languages, min_score=o.min_language_score)
-    return IdentifyLanguage(LanguageIdentifier(o.lid_model), LanguageFilter(config))
+    language = LanguageConfig(languages=languages, min_score=o.min_language_score)
+    return {"url": url, "extract": extract, "language": language}
 
 
-def _pii_stage(o: argparse.Namespace) -> beam.PTransform:
-    return ScrubPii(PiiConfig())
+def resolve_recipe(o: argparse.Namespace) -> tuple[list[recipe.StageSpec], dict[str, Any]]:
+    """The stages to run and each one's config, from --recipe, --stages and --set."""
+    stages, settings = (recipe.load_recipe(o.recipe) if o.recipe else (None, []))
+    stages = o.stages or stages or list(recipe.DEFAULT_STAGES)
+    specs = recipe.parse_stages(stages)
+    overrides = recipe.parse_overrides(settings + list(o.set or []))
+    base = _base_configs(o)
+    configs = {s.key: recipe.configure(s, overrides, base.get(s.key)) for s in specs}
+    return specs, configs
 
 
-STAGES = {
-    s.key: s for s in [
-        Stage("url", "FilterUrls", URLFilter.name, _url_stage),
-        Stage("extract", "ExtractText", EXTRACT_NAMESPACE, _extract_stage),
-        Stage("language", "IdentifyLanguage", LanguageFilter.name, _language_stage),
-        Stage("pii", "ScrubPii", PII_NAMESPACE, _pii_stage, drops=False),
-    ]
-}
-# A stage that needs plain text must come after extraction.
-_NEEDS_TEXT = {"language", "pii"}
-
-
-def parse_stages(spec: str) -> list[Stage]:
-    keys = [k.strip() for k in spec.split(",") if k.strip()]
-    unknown = [k for k in keys if k not in STAGES]
-    if unknown:
-        raise UsageError(f"unknown stage {unknown[0]!r} in --stages; known stages: "
-                         f"{', '.join(STAGES)}")
-    if len(set(keys)) != len(keys):
-        raise UsageError(f"--stages lists a stage twice: {spec}")
-    for k in keys:
-        if k in _NEEDS_TEXT and ("extract" not in keys or keys.index(k) < keys.index("extract")):
-            raise UsageError(f"stage {k!r} works on extracted text: put it after 'extract' in "
-                             f"--stages")
-    return [STAGES[k] for k in keys]
+def build_stage(spec: recipe.StageSpec, config: Any, o: argparse.Namespace) -> beam.PTransform:
+    if spec.key == "extract":
+        return ExtractText(config)
+    if spec.key == "language":
+        return IdentifyLanguage(LanguageIdentifier(o.lid_model), LanguageFilter(config))
+    if spec.key == "pii":
+        return ScrubPii(config)
+    return FilterStage(spec.make_filter(config))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -181,16 +156,28 @@ def _with_local_defaults(argv: list[str], options: PipelineOptions) -> PipelineO
 # The job
 
 
-def build(p: beam.Pipeline, o: argparse.Namespace, paths: list[str], stages: list[Stage],
-          min_ranges: int = 1, progress_dir: str | None = None) -> None:
+def build(p: beam.Pipeline, o: argparse.Namespace, paths: list[str],
+          stages: list[recipe.StageSpec], configs: dict[str, Any], min_ranges: int = 1,
+          progress_dir: str | None = None) -> None:
     docs = p | "ReadWarc" >> ReadWarc(paths, dump=o.dump, config=ReadConfig(),
                                       range_bytes=o.range_mb * 1024 * 1024,
                                       min_ranges=min_ranges, progress_dir=progress_dir)
-    for stage in stages:
-        docs = docs | stage.label >> stage.build(o)
+    for spec in stages:
+        docs = docs | spec.label >> build_stage(spec, configs[spec.key], o)
     _ = (docs
          | "CountKept" >> count_kept(progress_dir)
          | "WriteDocuments" >> WriteDocuments(o.output))
+
+
+def _jsonable(config: Any) -> dict[str, Any]:
+    """A stage config as JSON-ready values, for stats.json."""
+    out = {}
+    for f in dataclasses.fields(config):
+        v = getattr(config, f.name)
+        if isinstance(v, (frozenset, set)):
+            v = sorted(v)
+        out[f.name] = list(v) if isinstance(v, tuple) else v
+    return json.loads(json.dumps(out, default=str))
 
 
 def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict[str, Any]:
@@ -204,7 +191,10 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
     argv = list(sys.argv[1:] if argv is None else argv)
     o, beam_args = CurationOptions.parse_known_args(argv)
     options = PipelineOptions(beam_args)
-    stages = parse_stages(o.stages)
+    try:
+        stages, configs = resolve_recipe(o)
+    except recipe.RecipeError as e:
+        raise UsageError(str(e)) from None
     paths = resolve_inputs(o)
     check_output(o.output)
     options = _with_local_defaults(beam_args, options)
@@ -218,7 +208,7 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
         if is_local_runner(options):
             min_ranges = 2 * max(1, options.view_as(DirectOptions).direct_num_workers or 1)
         p = beam.Pipeline(options=options)
-        build(p, o, paths, stages, min_ranges, progress_dir)
+        build(p, o, paths, stages, configs, min_ranges, progress_dir)
         if progress_dir is not None:
             from pipelines.progress import Monitor  # only the local CLI draws progress
 
@@ -248,9 +238,8 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
         "version": __version__,
         "stats_version": stats_lib.STATS_VERSION,
         "inputs": len(paths),
-        "stages": [{"stage": s.label, "name": s.namespace} for s in stages],
-        "languages": o.languages,
-        "min_language_score": o.min_language_score,
+        "stages": [{"stage": s.label, "name": s.namespace, "key": s.key,
+                    "config": _jsonable(configs[s.key])} for s in stages],
         "runner": str(options.view_as(StandardOptions).runner),
     }
     stats["invariant_ok"] = not stats_lib.check_invariant(stats)

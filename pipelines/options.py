@@ -17,10 +17,6 @@ from __future__ import annotations
 
 import argparse
 
-# The stages of the default recipe, in FineWeb's order. Later stages plug in here.
-DEFAULT_STAGES = ("url", "extract", "language", "pii")
-
-
 def _flag(name: str) -> list[str]:
     """Both spellings of a multi-word flag: --max-files and --max_files."""
     dashed = "--" + name.replace("_", "-")
@@ -69,9 +65,18 @@ class CurationOptions:
 
         group = parser.add_argument_group("stages")
         group.add_argument(
-            "--stages", default=",".join(DEFAULT_STAGES), metavar="LIST",
-            help="comma-separated stages to run, in order (default: %(default)s). Drop a name "
+            "--stages", default=None, metavar="LIST",
+            help="comma-separated stages to run, in order (default: url,extract,language,"
+                 "gopher_repetition,gopher_quality,c4,fineweb,pii, FineWeb's order). Drop a name "
                  "to switch its stage off.")
+        group.add_argument(
+            "--set", action="append", default=None, metavar="STAGE.KNOB=VALUE",
+            help="change one knob of a stage's config, e.g. gopher_quality.min_doc_words=100 or "
+                 "c4.filter_no_terminal_punct=true; repeatable.")
+        group.add_argument(
+            "--recipe", default=None, metavar="FILE",
+            help='a JSON recipe: {"stages": [...], "set": {"stage.knob": value}}; command-line '
+                 "flags win.")
         group.add_argument(
             "--blocklist", default=None, metavar="PATH",
             help="URL blocklist: a UT1 blacklists.tar.gz, a UT1 directory, or a text file with "

@@ -1,6 +1,6 @@
 """One composite PTransform per stage of the curation job.
 
-    ReadWarc -> FilterUrls -> ExtractText -> IdentifyLanguage -> ScrubPii -> WriteDocuments
+    ReadWarc -> FilterUrls -> ExtractText -> IdentifyLanguage -> Filter<Quality>... -> ScrubPii
 
 Every stage counts what it does in Beam counters under its versioned name (`read_v1`, `url_v1`,
 `extract_v1`, `language_v1`, `pii_v1`): `total`, `kept`, `dropped` and `dropped:<reason>`. The job
@@ -190,7 +190,11 @@ class _FilterFn(beam.DoFn):
 
     def process(self, doc: Document):
         self._count("total")
-        decision = self._ready(doc)
+        apply = getattr(self._ready, "apply", None)
+        if apply is not None:  # annotate, then decide: keep the measurements (and C4's cleaning)
+            doc, decision = apply(doc)
+        else:
+            decision = self._ready(doc)
         if decision.keep:
             self._count("kept")
             yield doc
@@ -216,8 +220,9 @@ def _kept(result):
     return result["kept"] if isinstance(result, beam.pvalue.DoOutputsTuple) else result
 
 
-class FilterUrls(beam.PTransform):
-    """The URL filter (blocklisted domains and URLs, banned words) as a stage."""
+class FilterStage(beam.PTransform):
+    """A keep/drop stage over any `filters.base.Filter` (URL filter, quality filters): the kept
+    documents, annotated with the filter's measurements when it has an ``apply`` method."""
 
     def __init__(self, f: Filter):
         super().__init__()

@@ -19,7 +19,11 @@ pytestmark = pytest.mark.integration
 
 SAMPLE = ROOT / "tests" / "data" / "sample.warc.gz"
 EXPECTED = ROOT / "tests" / "data" / "sample_expected.json"
-STAGE_OF_REASON = {"url": "FilterUrls", "extract": "ExtractText", "language": "IdentifyLanguage"}
+# Stages of the default recipe, as the sample's expected outcomes name them.
+STAGE_OF_REASON = {"url": "FilterUrls", "extract": "ExtractText", "language": "IdentifyLanguage",
+                   "gopher_repetition": "FilterGopherRepetition",
+                   "gopher_quality": "FilterGopherQuality", "c4": "FilterC4",
+                   "fineweb_quality": "FilterFineWeb"}
 
 
 def _run(inputs, output, *extra):
@@ -53,8 +57,10 @@ def test_sample_funnel_adds_up(sample_run):
     assert check_invariant(stats) == [] and stats["invariant_ok"]
     on_disk = json.loads((out / "stats.json").read_text())
     assert on_disk["kept"] == stats["kept"]
-    assert [s["stage"] for s in on_disk["stages"]] == ["FilterUrls", "ExtractText",
-                                                      "IdentifyLanguage"]
+    assert [s["stage"] for s in on_disk["stages"]] == [
+        "FilterUrls", "ExtractText", "IdentifyLanguage", "FilterGopherRepetition",
+        "FilterGopherQuality", "FilterC4", "FilterFineWeb"]
+    assert on_disk["job"]["stages"][3]["config"]["dup_line_frac"] == 0.3
     read = stats["read"]
     # The sample has every kind of record: requests, metadata, warcinfo, revisit, non-HTML,
     # and one damaged gzip member.
@@ -63,7 +69,9 @@ def test_sample_funnel_adds_up(sample_run):
     assert read["skipped"].get("non_html", 0) >= 3
     assert sum(read["damaged"].values()) >= 1
     drops = {r for s in stats["stages"] for r in s["dropped"]}
-    assert {"url_blocklisted_domain", "extract_empty", "language_not_allowed"} <= drops
+    assert {"url_blocklisted_domain", "url_hard_banned_word", "extract_empty",
+            "language_not_allowed", "gopher_rep_top_2_gram", "gopher_too_many_bullets",
+            "c4_lorem_ipsum", "fineweb_short_line_ratio"} <= drops
     assert stats["pii"].get("email", 0) >= 1 and stats["pii"].get("ip", 0) >= 1
 
 

@@ -241,7 +241,7 @@ def agreement_table(ids: list[str], ours: dict, theirs: dict, secs: tuple[dict, 
             text = pct(sum(ours[i][key] == theirs[i][key] for i in both), len(both))
         rows.append(f"| {name} | {len(ids)} | {a.count('keep')} | {b.count('keep')} "
                     f"| {pct(same_dec, len(ids))} | {pct(same, len(ids))} | {text} "
-                    f"| {secs[0][name]:.1f} | {secs[1][name]:.1f} |")
+                    f"| {secs[0][name]:.2f} | {secs[1][name]:.2f} |")
     return "\n".join(rows)
 
 

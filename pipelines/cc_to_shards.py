@@ -88,7 +88,28 @@ def build_stage(spec: recipe.StageSpec, config: Any, o: argparse.Namespace) -> b
         return IdentifyLanguage(LanguageIdentifier(o.lid_model), LanguageFilter(config))
     if spec.key == "pii":
         return ScrubPii(config)
-    return FilterStage(spec.make_filter(config))
+    # Quality filters keep what they drop, so `curation refilter` can re-decide it.
+    return FilterStage(spec.make_filter(config), keep_dropped=spec.decide_only)
+
+
+def apply_stages(docs, stages: list[recipe.StageSpec], configs: dict[str, Any],
+                 o: argparse.Namespace):
+    """Run ``stages`` over ``docs``; returns the kept documents and the PII-scrubbed documents the
+    quality filters dropped (None when no quality filter runs)."""
+    dropped = []
+    for spec in stages:
+        out = docs | spec.label >> build_stage(spec, configs[spec.key], o)
+        if spec.decide_only:
+            docs, gone = out
+            dropped.append(gone)
+        else:
+            docs = out
+    if not dropped:
+        return docs, None
+    gone = dropped | "FlattenDropped" >> beam.Flatten()
+    if "pii" in configs:  # what is written to disk is scrubbed, kept or not
+        gone = gone | "ScrubPiiDropped" >> ScrubPii(configs["pii"], namespace="pii_dropped_v1")
+    return docs, gone
 
 
 # ----------------------------------------------------------------------------------------------
@@ -162,11 +183,23 @@ def build(p: beam.Pipeline, o: argparse.Namespace, paths: list[str],
     docs = p | "ReadWarc" >> ReadWarc(paths, dump=o.dump, config=ReadConfig(),
                                       range_bytes=o.range_mb * 1024 * 1024,
                                       min_ranges=min_ranges, progress_dir=progress_dir)
-    for spec in stages:
-        docs = docs | spec.label >> build_stage(spec, configs[spec.key], o)
+    docs, dropped = apply_stages(docs, stages, configs, o)
     _ = (docs
          | "CountKept" >> count_kept(progress_dir)
          | "WriteDocuments" >> WriteDocuments(o.output))
+    if dropped is not None:
+        _ = dropped | "WriteDropped" >> WriteDocuments(o.output, subdir="dropped")
+
+
+def output_stats(counters: dict, output: str) -> dict[str, Any]:
+    written = counters.get("output_v1", {})
+    return {
+        "documents": written.get("documents", 0),
+        "files": written.get("files", 0),
+        "directory": FileSystems.join(output, "documents"),
+        "dropped_documents": written.get("dropped_files", 0) and written.get("dropped_documents"),
+        "dropped_directory": FileSystems.join(output, "dropped"),
+    }
 
 
 def _jsonable(config: Any) -> dict[str, Any]:
@@ -229,11 +262,7 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
                              read_namespace=READ_NAMESPACE)
     stats["pii"] = {k: v for k, v in sorted(counters.get(PII_NAMESPACE, {}).items())
                     if k not in ("total", "kept")}
-    stats["output"] = {
-        "documents": counters.get("output_v1", {}).get("documents", 0),
-        "files": counters.get("output_v1", {}).get("files", 0),
-        "directory": FileSystems.join(o.output, "documents"),
-    }
+    stats["output"] = output_stats(counters, o.output)
     stats["job"] = {
         "version": __version__,
         "stats_version": stats_lib.STATS_VERSION,

@@ -161,8 +161,38 @@ def cmd_run(argv: list[str]) -> int:
     return 0
 
 
+def cmd_refilter(argv: list[str]) -> int:
+    console = Console(stderr=True)
+    from pipelines import refilter
+
+    parser = argparse.ArgumentParser(
+        prog="curation refilter",
+        description="Re-decide the quality filters of a finished run with new thresholds, from "
+                    "its Parquet output, without re-crawling.",
+        epilog="Beam pipeline options pass through, as for `curation run`.")
+    refilter.add_arguments(parser)
+    if any(a in ("-h", "--help") for a in argv):
+        parser.print_help()
+        return 0
+    try:
+        parser.parse_known_args(argv)
+    except SystemExit as e:
+        return int(e.code or 2)
+    start = time.monotonic()
+    try:
+        stats = refilter.run(argv)
+    except refilter.UsageError as e:
+        return _fail(console, str(e))
+    console.print(funnel_table(stats))
+    console.print(f"kept {stats['kept']:,} documents (was {stats['refilter']['from']}) in "
+                  f"{time.monotonic() - start:,.1f}s; wrote {stats['output']['directory']}",
+                  highlight=False)
+    return 0
+
+
 COMMANDS = {
     "run": (cmd_run, "run the curation job on WARC files (see `curation run --help`)"),
+    "refilter": (cmd_refilter, "re-decide the quality filters of a run with new thresholds"),
 }
 
 

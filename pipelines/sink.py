@@ -48,10 +48,10 @@ def _sort_key(doc: Document):
 
 
 class _WriteParquetFn(beam.DoFn):
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, counter_prefix: str):
         self._directory = directory
-        self._files = Metrics.counter("output_v1", "files")
-        self._documents = Metrics.counter("output_v1", "documents")
+        self._files = Metrics.counter("output_v1", counter_prefix + "files")
+        self._documents = Metrics.counter("output_v1", counter_prefix + "documents")
 
     def process(self, element):
         input_path, docs = element
@@ -64,16 +64,23 @@ class _WriteParquetFn(beam.DoFn):
 
 
 class WriteDocuments(beam.PTransform):
-    """Write the kept documents under ``OUTPUT/documents/``; outputs ``(path, n_documents)``."""
+    """Write documents under ``OUTPUT/<subdir>/``; outputs ``(path, n_documents)``.
 
-    def __init__(self, output_dir: str):
+    Args:
+        output_dir: the job's output directory.
+        subdir: ``documents`` for the kept documents, ``dropped`` for the documents the quality
+            filters dropped (kept so `curation refilter` can re-decide them).
+    """
+
+    def __init__(self, output_dir: str, subdir: str = "documents"):
         super().__init__()
-        self._directory = FileSystems.join(output_dir, "documents")
+        self._directory = FileSystems.join(output_dir, subdir)
+        self._counter_prefix = "" if subdir == "documents" else subdir + "_"
 
     def expand(self, docs):
         return (
             docs
             | "KeyBySource" >> beam.Map(lambda d: (d.metadata.get("file_path") or "", d))
             | "GroupBySource" >> beam.GroupByKey()
-            | "Write" >> beam.ParDo(_WriteParquetFn(self._directory))
+            | "Write" >> beam.ParDo(_WriteParquetFn(self._directory, self._counter_prefix))
         )

@@ -25,7 +25,7 @@ from curation.langid import LanguageIdentifier
 from curation.pii import PiiConfig, PiiScrubber
 from curation.warc import ReadConfig, read_records, warcinfo_dump
 from filters.base import Filter
-from pipelines import coders, progress  # noqa: F401  (importing coders registers the Document coder)
+from pipelines import coders, progress  # noqa: F401 (importing coders registers the Document coder)
 from pipelines.inputs import dump_from_path, input_size, open_input, plan_ranges
 
 log = logging.getLogger(__name__)
@@ -180,8 +180,9 @@ class ReadWarc(beam.PTransform):
 class _FilterFn(beam.DoFn):
     DROPPED = "dropped"
 
-    def __init__(self, f: Filter):
+    def __init__(self, f: Filter, keep_dropped: bool = False):
         self._filter = f
+        self._keep_dropped = keep_dropped
         self._handle = shared.Shared()
         self._count = _Counters(f.name)
 
@@ -200,36 +201,44 @@ class _FilterFn(beam.DoFn):
             yield doc
         else:
             self._count.drop(decision.reason)
-            yield beam.pvalue.TaggedOutput(self.DROPPED, (doc.id, decision.reason))
+            if self._keep_dropped:
+                yield beam.pvalue.TaggedOutput(self.DROPPED, doc.with_metadata(
+                    drop_stage=self._filter.name, drop_reason=decision.reason))
 
 
 class ApplyFilter(beam.PTransform):
-    """Keep the documents ``f`` keeps. The result has the kept documents as its main output and
-    ``(id, reason)`` pairs of the dropped ones under the ``dropped`` tag."""
+    """Keep the documents ``f`` keeps. The result has the kept documents under ``kept`` and,
+    with ``keep_dropped``, the dropped ones (with ``drop_stage`` and ``drop_reason`` metadata)
+    under ``dropped``; without it dropped documents are only counted, never held."""
 
-    def __init__(self, f: Filter, label: str | None = None):
+    def __init__(self, f: Filter, keep_dropped: bool = False, label: str | None = None):
         super().__init__(label)
         self._filter = f
+        self._keep_dropped = keep_dropped
 
     def expand(self, docs):
-        return docs | beam.ParDo(_FilterFn(self._filter)).with_outputs(
+        return docs | beam.ParDo(_FilterFn(self._filter, self._keep_dropped)).with_outputs(
             _FilterFn.DROPPED, main="kept")
-
-
-def _kept(result):
-    return result["kept"] if isinstance(result, beam.pvalue.DoOutputsTuple) else result
 
 
 class FilterStage(beam.PTransform):
     """A keep/drop stage over any `filters.base.Filter` (URL filter, quality filters): the kept
-    documents, annotated with the filter's measurements when it has an ``apply`` method."""
+    documents, annotated with the filter's measurements when it has an ``apply`` method.
 
-    def __init__(self, f: Filter):
+    With ``keep_dropped`` the result is ``(kept, dropped)``, the dropped documents carrying
+    ``drop_stage`` and ``drop_reason`` in their metadata.
+    """
+
+    def __init__(self, f: Filter, keep_dropped: bool = False):
         super().__init__()
         self._filter = f
+        self._keep_dropped = keep_dropped
 
     def expand(self, docs):
-        return _kept(docs | ApplyFilter(self._filter))
+        result = docs | ApplyFilter(self._filter, keep_dropped=self._keep_dropped)
+        if self._keep_dropped:
+            return result["kept"], result[_FilterFn.DROPPED]
+        return result["kept"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -295,7 +304,7 @@ class IdentifyLanguage(beam.PTransform):
 
     def expand(self, docs):
         annotated = docs | "Annotate" >> beam.ParDo(_AnnotateLanguageFn(self._identifier))
-        return _kept(annotated | "Decide" >> ApplyFilter(self._filter))
+        return (annotated | "Decide" >> ApplyFilter(self._filter))["kept"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -303,9 +312,9 @@ class IdentifyLanguage(beam.PTransform):
 
 
 class _ScrubPiiFn(beam.DoFn):
-    def __init__(self, config: PiiConfig):
+    def __init__(self, config: PiiConfig, namespace: str):
         self._config = config
-        self._count = _Counters(PII_NAMESPACE)
+        self._count = _Counters(namespace)
 
     def setup(self):
         self._scrubber = PiiScrubber(self._config)
@@ -319,12 +328,13 @@ class _ScrubPiiFn(beam.DoFn):
 class ScrubPii(beam.PTransform):
     """Replace e-mail addresses, public IPs, phone numbers and card numbers with placeholders."""
 
-    def __init__(self, config: PiiConfig = PiiConfig()):
+    def __init__(self, config: PiiConfig = PiiConfig(), namespace: str = PII_NAMESPACE):
         super().__init__()
         self._config = config
+        self._namespace = namespace
 
     def expand(self, docs):
-        return docs | beam.ParDo(_ScrubPiiFn(self._config))
+        return docs | beam.ParDo(_ScrubPiiFn(self._config, self._namespace))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -251,7 +251,8 @@ def run_ours(cfg: BenchConfig, paths: list[str], out_dir: str, workers: int,
 
     argv = [a for p in paths for a in ("--input", p)]
     argv += ["--output", out_dir, "--blocklist", cfg.blocklist, "--lid_model", cfg.lid_model,
-             "--direct_num_workers", str(workers)]
+             "--direct_num_workers", str(workers),
+             "--stages", "url,extract,language,pii"]  # datatrove's side runs these stages only
     if workers == 1:  # one worker: in-process, like datatrove's workers=1 (no pool)
         argv += ["--direct_running_mode", "in_memory"]
     if cfg.extract_timeout is not None:

@@ -64,10 +64,11 @@ def datatrove_filters() -> dict:
 
 
 def datatrove_decide(f, doc, name: str) -> str:
-    """"keep" or our-style drop reason of datatrove filter ``f`` on ``doc`` (edited in place)."""
+    """What datatrove filter ``f`` says of ``doc`` (which it may edit in place): "keep", or the
+    drop reason with our prefix."""
     try:
         out = f.filter(doc)
-    except Exception as err:  # datatrove crashes on some input (e.g. no words): record, go on
+    except Exception as err:  # a crash is a recorded drop, not the end of the run
         return f"error:{type(err).__name__}"
     if out is True:
         return "keep"

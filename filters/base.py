@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from curation.document import Decision, Document
+from curation.text import load_tables, stored
 
 
 @runtime_checkable
@@ -24,3 +25,46 @@ class Filter(Protocol):
 
     def __call__(self, doc: Document) -> Decision:
         """Keep or drop ``doc``, with a prefixed snake_case reason when dropping."""
+
+
+class MeasuredFilter:
+    """Annotate, then decide: the shape every quality filter shares.
+
+    A subclass names its stored measurements (``key``, ``measurements``) and points at its
+    module's pure functions: ``annotate_fn(doc, config) -> Document`` measures (and may rewrite
+    the text, as C4 does), ``decide_fn(measurements, config) -> Decision`` only thresholds. `apply`
+    trusts measurements already in the metadata (a dict, or the JSON string Parquet stores), so
+    `curation refilter` re-decides with new thresholds without measuring again.
+
+    Args:
+        config: the filter's config dataclass; None = the module's defaults.
+    """
+
+    name: str  # versioned, e.g. "gopher_quality_v1"
+    key: str  # metadata key of the measurements
+    measurements: tuple[str, ...] = ()  # the keys `decide_fn` reads
+    default_config: object
+    annotate_fn: staticmethod
+    decide_fn: staticmethod
+
+    def __init__(self, config=None):
+        self.config = config if config is not None else self.default_config
+
+    def setup(self) -> None:
+        """Build the word splitter's tables (once per process)."""
+        load_tables()
+
+    def required(self) -> tuple[str, ...]:
+        """The measurements `decide_fn` needs under this config."""
+        return self.measurements
+
+    def apply(self, doc: Document) -> tuple[Document, Decision]:
+        """The annotated document (measured now if nothing usable is stored) and the decision."""
+        m = stored(doc.metadata, self.key, self.required())
+        if m is None:
+            doc = self.annotate_fn(doc, self.config)
+            m = doc.metadata[self.key]
+        return doc, self.decide_fn(m, self.config)
+
+    def __call__(self, doc: Document) -> Decision:
+        return self.apply(doc)[1]

@@ -35,7 +35,8 @@ import dataclasses
 import re
 
 from curation.document import KEEP, Decision, Document
-from curation.text import count_sentences, load_tables, stored
+from filters.base import MeasuredFilter
+from curation.text import count_sentences
 
 KEY = "c4"  # metadata key of the measurements
 ANNOTATE_KNOBS = ("remove_citations", "filter_no_terminal_punct", "min_words_per_line",
@@ -147,7 +148,7 @@ def annotate(doc: Document, config: C4Config = DEFAULT) -> Document:
     return dataclasses.replace(doc, text=text, metadata={**doc.metadata, KEY: m})
 
 
-class C4Filter:
+class C4Filter(MeasuredFilter):
     """The Filter-protocol stage. Use `apply` to get the cleaned text too; ``__call__`` returns
     the decision only. Stored measurements are trusted (the text is then already clean).
 
@@ -156,21 +157,8 @@ class C4Filter:
     """
 
     name = "c4_v1"
-
-    def __init__(self, config: C4Config = DEFAULT):
-        self.config = config
-
-    def setup(self) -> None:
-        """Build the word splitter's tables (once per process)."""
-        load_tables()
-
-    def apply(self, doc: Document) -> tuple[Document, Decision]:
-        """The cleaned, annotated document and the decision."""
-        m = stored(doc.metadata, KEY, MEASUREMENTS)
-        if m is None:
-            doc = annotate(doc, self.config)
-            m = doc.metadata[KEY]
-        return doc, decide(m, self.config)
-
-    def __call__(self, doc: Document) -> Decision:
-        return self.apply(doc)[1]
+    key = KEY
+    measurements = MEASUREMENTS
+    default_config = DEFAULT
+    annotate_fn = staticmethod(annotate)
+    decide_fn = staticmethod(decide)

@@ -25,7 +25,8 @@ from __future__ import annotations
 import dataclasses
 
 from curation.document import KEEP, Decision, Document
-from curation.text import TERMINAL_PUNCTUATION, find_duplicates, load_tables, split_words, stored
+from filters.base import MeasuredFilter
+from curation.text import TERMINAL_PUNCTUATION, find_duplicates, split_words
 
 KEY = "fineweb_quality"  # metadata key of the measurements
 ANNOTATE_KNOBS = ("stop_chars", "short_line_length")  # changing these needs a re-annotation
@@ -112,7 +113,7 @@ def annotate(doc: Document, config: FineWebQualityConfig = DEFAULT) -> Document:
     return doc.with_metadata(**{KEY: measure(text, config)})
 
 
-class FineWebQualityFilter:
+class FineWebQualityFilter(MeasuredFilter):
     """The Filter-protocol stage: thresholds stored measurements, annotating first if missing.
 
     Args:
@@ -120,21 +121,8 @@ class FineWebQualityFilter:
     """
 
     name = "fineweb_quality_v1"
-
-    def __init__(self, config: FineWebQualityConfig = DEFAULT):
-        self.config = config
-
-    def setup(self) -> None:
-        """Build the word splitter's tables (once per process)."""
-        load_tables()
-
-    def apply(self, doc: Document) -> tuple[Document, Decision]:
-        """The annotated document and the decision."""
-        m = stored(doc.metadata, KEY, MEASUREMENTS)
-        if m is None:
-            doc = annotate(doc, self.config)
-            m = doc.metadata[KEY]
-        return doc, decide(m, self.config)
-
-    def __call__(self, doc: Document) -> Decision:
-        return self.apply(doc)[1]
+    key = KEY
+    measurements = MEASUREMENTS
+    default_config = DEFAULT
+    annotate_fn = staticmethod(annotate)
+    decide_fn = staticmethod(decide)

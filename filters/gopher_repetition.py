@@ -26,7 +26,8 @@ import dataclasses
 import re
 
 from curation.document import KEEP, Decision, Document
-from curation.text import dup_ngram_chars, find_duplicates, load_tables, split_words, stored
+from filters.base import MeasuredFilter
+from curation.text import dup_ngram_chars, find_duplicates, split_words
 from curation.text import top_ngram_chars
 
 KEY = "gopher_repetition"  # metadata key of the measurements
@@ -131,7 +132,7 @@ def annotate(doc: Document, config: GopherRepetitionConfig = DEFAULT) -> Documen
     return doc.with_metadata(**{KEY: measure(text, config)})
 
 
-class GopherRepetitionFilter:
+class GopherRepetitionFilter(MeasuredFilter):
     """The Filter-protocol stage: thresholds stored measurements, annotating first if missing.
 
     Args:
@@ -139,21 +140,10 @@ class GopherRepetitionFilter:
     """
 
     name = "gopher_repetition_v1"
+    key = KEY
+    default_config = DEFAULT
+    annotate_fn = staticmethod(annotate)
+    decide_fn = staticmethod(decide)
 
-    def __init__(self, config: GopherRepetitionConfig = DEFAULT):
-        self.config = config
-
-    def setup(self) -> None:
-        """Build the word splitter's tables (once per process)."""
-        load_tables()
-
-    def apply(self, doc: Document) -> tuple[Document, Decision]:
-        """The annotated document and the decision."""
-        m = stored(doc.metadata, KEY, required(self.config))
-        if m is None:
-            doc = annotate(doc, self.config)
-            m = doc.metadata[KEY]
-        return doc, decide(m, self.config)
-
-    def __call__(self, doc: Document) -> Decision:
-        return self.apply(doc)[1]
+    def required(self) -> tuple[str, ...]:
+        return tuple(required(self.config))

@@ -17,6 +17,7 @@ import sys
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.options import CurationOptions
@@ -65,7 +66,8 @@ def _beam_parser() -> argparse.ArgumentParser:
 
 
 def _fail(console: Console, message: str, status: int = 2) -> int:
-    console.print(f"[bold red]curation: error:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]curation: error:[/] {escape(message)}", highlight=False,
+                  soft_wrap=True)
     return status
 
 

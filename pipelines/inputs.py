@@ -48,14 +48,22 @@ def expand_inputs(patterns: list[str]) -> list[str]:
         patterns: file paths or glob patterns; ``http(s)://`` URLs pass through unchanged.
 
     Raises:
-        ValueError: a pattern matches nothing (the message names it).
+        ValueError: a pattern matches nothing or cannot be listed (the message names it and
+            says what to do).
     """
     found: set[str] = set()
     for pattern in patterns:
         if _is_url(pattern):
             found.add(pattern)
             continue
-        matches = [m.path for m in FileSystems.match([pattern])[0].metadata_list]
+        try:
+            matches = [m.path for m in FileSystems.match([pattern])[0].metadata_list]
+        except Exception as e:  # BeamIOError, or ValueError for a filesystem Beam lacks
+            extra = {"gs": "gcp", "s3": "aws"}.get(pattern.partition("://")[0])
+            hint = (f"; reading {pattern.partition('://')[0]}:// needs the '{extra}' extra "
+                    f"(pip install -e '.[{extra}]') and credentials") if extra else ""
+            raise ValueError(f"cannot list input {pattern!r}: {str(e).splitlines()[0]}"
+                             f"{hint}") from None
         if not matches:
             raise ValueError(f"input pattern {pattern!r} matched no files: check the path or "
                              f"glob, or use --crawl CC-MAIN-YYYY-WW")

@@ -233,3 +233,15 @@ def test_plan_ranges():
     assert plan_ranges("x.warc.gz", None, 3) == [(0, None)]  # size unknown
     for name in ("x.warc", "x.arc.gz", "x.warc.wet.gz.txt", "x.gz"):
         assert plan_ranges(name, 100, 3) == [(0, None)]
+
+
+def test_unlistable_remote_pattern_says_what_to_do():
+    """A filesystem the install lacks (or refuses) is a one-line error with the fix, not a trace."""
+    from pipelines.inputs import expand_inputs
+
+    with pytest.raises(ValueError, match=r"cannot list input 's3://no-such-bucket/\*\.warc\.gz'"):
+        try:
+            expand_inputs(["s3://no-such-bucket/*.warc.gz"])
+        except ValueError as e:
+            assert "\n" not in str(e)
+            raise

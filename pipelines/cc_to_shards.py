@@ -1,7 +1,8 @@
 """The curation job: Common Crawl WARCs in, clean English documents out.
 
     ReadWarc -> FilterUrls -> ExtractText -> IdentifyLanguage -> FilterGopherRepetition
-      -> FilterGopherQuality -> FilterC4 -> FilterFineWeb -> ScrubPii -> WriteDocuments
+      -> FilterGopherQuality -> FilterC4 -> FilterFineWeb -> DedupMinHash -> ScrubPii
+      -> WriteDocuments
 
 Run it through the CLI (`curation run --input 'crawl/*.warc.gz' --output out/`) or from Python
 (`run(["--input", "crawl/*.warc.gz", "--output", "out/"])`). Any Beam pipeline option passes
@@ -32,10 +33,12 @@ from apache_beam.options.pipeline_options import (DirectOptions, PipelineOptions
 from curation import __version__
 from curation.extract import ExtractConfig
 from curation.langid import LanguageIdentifier
+from curation.minhash import MinHashConfig
 from curation.warc import ReadConfig
 from filters.language import LanguageConfig, LanguageFilter
 from filters.url import URLFilterConfig
 from pipelines import recipe
+from pipelines.dedup import DEDUP_NAMESPACE, DedupMinHash
 from pipelines import stats as stats_lib
 from pipelines.inputs import crawl_inputs, expand_inputs
 from pipelines.options import CurationOptions
@@ -88,18 +91,21 @@ def build_stage(spec: recipe.StageSpec, config: Any, o: argparse.Namespace) -> b
         return IdentifyLanguage(LanguageIdentifier(o.lid_model), LanguageFilter(config))
     if spec.key == "pii":
         return ScrubPii(config)
+    if spec.key == "dedup":
+        return DedupMinHash(config, removed_ids_dir=FileSystems.join(o.output, "removed_ids"),
+                            keep_dropped=True)
     # Quality filters keep what they drop, so `curation refilter` can re-decide it.
-    return FilterStage(spec.make_filter(config), keep_dropped=spec.decide_only)
+    return FilterStage(spec.make_filter(config), keep_dropped=spec.writes_dropped)
 
 
 def apply_stages(docs, stages: list[recipe.StageSpec], configs: dict[str, Any],
                  o: argparse.Namespace):
     """Run ``stages`` over ``docs``; returns the kept documents and the PII-scrubbed documents the
-    quality filters dropped (None when no quality filter runs)."""
+    quality filters and dedup dropped (None when neither runs)."""
     dropped = []
     for spec in stages:
         out = docs | spec.label >> build_stage(spec, configs[spec.key], o)
-        if spec.decide_only:
+        if spec.writes_dropped:
             docs, gone = out
             dropped.append(gone)
         else:
@@ -202,6 +208,19 @@ def output_stats(counters: dict, output: str) -> dict[str, Any]:
     }
 
 
+def dedup_stats(counters: dict, config: MinHashConfig) -> dict[str, Any]:
+    """The MinHash parameters and the cluster-size histogram of a run."""
+    c = counters.get(DEDUP_NAMESPACE, {})
+    sizes = {k.partition(":")[2]: v for k, v in c.items() if k.startswith("cluster_size:")}
+    return {
+        "params": DedupMinHash(config).params(),
+        "clusters": c.get("clusters", 0),
+        "edges": c.get("edges", 0),
+        "cluster_sizes": dict(sorted(sizes.items(), key=lambda kv: int(kv[0].split("-")[0]))),
+        "unconverged": c.get("cc_unconverged", 0),
+    }
+
+
 def _jsonable(config: Any) -> dict[str, Any]:
     """A stage config as JSON-ready values, for stats.json."""
     out = {}
@@ -263,6 +282,8 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
     stats["pii"] = {k: v for k, v in sorted(counters.get(PII_NAMESPACE, {}).items())
                     if k not in ("total", "kept")}
     stats["output"] = output_stats(counters, o.output)
+    if "dedup" in configs:
+        stats["dedup"] = dedup_stats(counters, configs["dedup"])
     stats["job"] = {
         "version": __version__,
         "stats_version": stats_lib.STATS_VERSION,

@@ -2,7 +2,8 @@
 
 The default recipe is FineWeb's order::
 
-    url -> extract -> language -> gopher_repetition -> gopher_quality -> c4 -> fineweb -> pii
+    url -> extract -> language -> gopher_repetition -> gopher_quality -> c4 -> fineweb -> dedup
+        -> pii
 
 Switch a stage off or reorder stages with ``--stages`` (or a recipe file), and change any knob of a
 stage's config dataclass with ``--set STAGE.KNOB=VALUE`` (repeatable)::
@@ -25,6 +26,7 @@ import typing
 from typing import Any, Callable
 
 from curation.extract import ExtractConfig
+from curation.minhash import MinHashConfig
 from curation.pii import PiiConfig
 from filters import c4, fineweb, gopher_quality, gopher_repetition
 from filters.language import LanguageConfig, LanguageFilter
@@ -45,6 +47,7 @@ class StageSpec:
     needs_text: bool = True  # works on extracted text, so must come after `extract`
     drops: bool = True  # appears in the funnel
     decide_only: bool = False  # a quality filter: re-decidable from stored measurements
+    writes_dropped: bool = False  # what it drops goes to OUTPUT/dropped/ (for `refilter`)
 
 
 STAGES: dict[str, StageSpec] = {s.key: s for s in [
@@ -55,18 +58,23 @@ STAGES: dict[str, StageSpec] = {s.key: s for s in [
     StageSpec("gopher_repetition", "FilterGopherRepetition",
               gopher_repetition.GopherRepetitionFilter.name,
               gopher_repetition.GopherRepetitionConfig, gopher_repetition.GopherRepetitionFilter,
-              decide_only=True),
+              decide_only=True, writes_dropped=True),
     StageSpec("gopher_quality", "FilterGopherQuality", gopher_quality.GopherQualityFilter.name,
               gopher_quality.GopherQualityConfig, gopher_quality.GopherQualityFilter,
-              decide_only=True),
-    StageSpec("c4", "FilterC4", c4.C4Filter.name, c4.C4Config, c4.C4Filter, decide_only=True),
+              decide_only=True, writes_dropped=True),
+    StageSpec("c4", "FilterC4", c4.C4Filter.name, c4.C4Config, c4.C4Filter, decide_only=True,
+              writes_dropped=True),
     StageSpec("fineweb", "FilterFineWeb", fineweb.FineWebQualityFilter.name,
-              fineweb.FineWebQualityConfig, fineweb.FineWebQualityFilter, decide_only=True),
+              fineweb.FineWebQualityConfig, fineweb.FineWebQualityFilter, decide_only=True,
+              writes_dropped=True),
+    # Near-duplicates: after the quality filters, as FineWeb; what it drops is kept aside too, so
+    # `curation refilter` can run it again over a changed set of documents.
+    StageSpec("dedup", "DedupMinHash", "dedup_v1", MinHashConfig, None, writes_dropped=True),
     StageSpec("pii", "ScrubPii", "pii_v1", PiiConfig, None, drops=False),
 ]}
 
 DEFAULT_STAGES = ("url", "extract", "language", "gopher_repetition", "gopher_quality", "c4",
-                  "fineweb", "pii")
+                  "fineweb", "dedup", "pii")
 
 
 def parse_stages(spec: str | list[str]) -> list[StageSpec]:

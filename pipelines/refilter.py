@@ -3,9 +3,10 @@
     curation refilter out/ --set gopher_quality.min_doc_words=100 --output out-100/
 
 Annotate, then decide: `curation run` stores every quality filter's measurements in the Parquet
-output, and writes the documents the quality filters dropped to ``OUTPUT/dropped/``. This job
-reads both, runs only the decide step of each quality stage (in the original order, with the
-original settings plus ``--set``), and writes a new ``documents/``, ``dropped/`` and stats.json.
+output, and writes the documents the quality filters and dedup dropped to ``OUTPUT/dropped/``.
+This job reads both, runs only the decide step of each quality stage (in the original order, with
+the original settings plus ``--set``), runs near-duplicate removal again over what is kept (the
+kept set changed), and writes a new ``documents/``, ``dropped/`` and stats.json.
 Reading, extraction, language ID and PII scrubbing are not repeated: their funnel rows are copied
 from the original stats.json.
 
@@ -31,10 +32,12 @@ from curation.document import Document
 from curation.parquet import read_documents
 from pipelines import recipe
 from pipelines import stats as stats_lib
+from pipelines.dedup import DedupMinHash
 from pipelines.sink import WriteDocuments, write_atomic
 from pipelines.transforms import FilterStage
 
-_DROP_KEYS = ("drop_stage", "drop_reason")
+# What a run added to say why a document went or what it was grouped with; refilter decides anew.
+_DROP_KEYS = ("drop_stage", "drop_reason", "dedup_cluster", "dedup_cluster_size")
 
 
 class UsageError(Exception):
@@ -79,10 +82,10 @@ def plan(o: argparse.Namespace, stats: dict[str, Any]
     """The quality stages to re-decide and their configs: the original run's, then --set."""
     original = {s["key"]: s for s in stats["job"]["stages"] if "key" in s}
     keys = ([k.strip() for k in o.stages.split(",") if k.strip()] if o.stages else
-            [k for k in original if k in recipe.STAGES and recipe.STAGES[k].decide_only])
+            [k for k in original if k in recipe.STAGES and recipe.STAGES[k].writes_dropped])
     for k in keys:
-        if k not in recipe.STAGES or not recipe.STAGES[k].decide_only:
-            quality = [s.key for s in recipe.STAGES.values() if s.decide_only]
+        if k not in recipe.STAGES or not recipe.STAGES[k].writes_dropped:
+            quality = [s.key for s in recipe.STAGES.values() if s.writes_dropped]
             raise UsageError(f"refilter re-decides quality stages only ({', '.join(quality)}); "
                              f"got {k!r}")
     if not keys:
@@ -123,7 +126,7 @@ def run(argv: list[str]) -> dict[str, Any]:
     files.sort()
 
     from pipelines.cc_to_shards import _jsonable, _with_local_defaults, check_output, \
-        output_stats
+        dedup_stats, output_stats
 
     check_output(o.output)
     options = _with_local_defaults(beam_args, PipelineOptions(beam_args))
@@ -134,8 +137,12 @@ def run(argv: list[str]) -> dict[str, Any]:
             | "ReadParquet" >> beam.FlatMap(_read_file).with_output_types(Document))
     dropped = []
     for spec in specs:
-        docs, gone = docs | spec.label >> FilterStage(spec.make_filter(configs[spec.key]),
-                                                      keep_dropped=True)
+        if spec.key == "dedup":  # the kept set changed: find the near-duplicates again
+            stage = DedupMinHash(configs[spec.key], keep_dropped=True,
+                                 removed_ids_dir=FileSystems.join(o.output, "removed_ids"))
+        else:
+            stage = FilterStage(spec.make_filter(configs[spec.key]), keep_dropped=True)
+        docs, gone = docs | spec.label >> stage
         dropped.append(gone)
     _ = docs | "WriteDocuments" >> WriteDocuments(o.output)
     _ = (dropped | "FlattenDropped" >> beam.Flatten()
@@ -156,6 +163,8 @@ def run(argv: list[str]) -> dict[str, Any]:
     stats["stages"] = upstream + new["stages"]
     stats["kept"] = new["kept"]
     stats["output"] = output_stats(counters, o.output)
+    if "dedup" in configs:
+        stats["dedup"] = dedup_stats(counters, configs["dedup"])
     kept_by = {s.namespace: s for s in specs}
     stats["job"] = dict(original["job"], stages=[
         dict(s, config=_jsonable(configs[s["key"]])) if s.get("name") in kept_by else s

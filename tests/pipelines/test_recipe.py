@@ -14,7 +14,7 @@ from pipelines.recipe import RecipeError, configure, parse_overrides, parse_stag
 def test_default_recipe_is_finewebs_order():
     keys = [s.key for s in parse_stages(",".join(recipe.DEFAULT_STAGES))]
     assert keys == ["url", "extract", "language", "gopher_repetition", "gopher_quality", "c4",
-                    "fineweb", "pii"]
+                    "fineweb", "dedup", "pii"]
     assert [s.namespace for s in parse_stages(keys)][3:7] == [
         "gopher_repetition_v1", "gopher_quality_v1", "c4_v1", "fineweb_quality_v1"]
 

@@ -37,7 +37,8 @@ def test_quality_drops_are_kept_aside_with_their_reasons(first_run):
     assert dropped[POEMS] == ("fineweb_quality_v1", "fineweb_short_line_ratio")
     assert dropped[LOREM] == ("c4_v1", "c4_lorem_ipsum")
     stats = json.loads((first_run / "stats.json").read_text())
-    assert stats["output"]["dropped_documents"] == len(dropped) == 4
+    assert stats["output"]["dropped_documents"] == len(dropped) == 7
+    assert sorted(stage for stage, _ in dropped.values()).count("dedup_v1") == 3
 
 
 def test_same_settings_give_the_same_documents(first_run, tmp_path):

@@ -37,17 +37,15 @@ for records inside a whole-file gzip.
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
-import functools
 import hashlib
 import re
 import zlib
 from typing import BinaryIO, Iterator
 
 import brotli
-from charset_normalizer import from_bytes
 
+from curation.charset import decode_html
 from curation.document import Count, Document, no_count
 
 
@@ -82,15 +80,8 @@ _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "unknown/unknown",
                             "application/unknown", "application/x-unknown-content-type", "*/*"})
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:()+-]{1,40})", re.I)
-_META_RE = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:()+-]{1,40})", re.I)
 _TYPE_RE = re.compile(r"[a-z][a-z0-9_-]{0,30}")
-# Labels Python does not know, or knows as a narrower codec than the web means (WHATWG).
-_LABELS = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
-           "us-ascii": "cp1252", "ascii": "cp1252", "gb2312": "gb18030", "gbk": "gb18030",
-           "x-gbk": "gb18030", "euc-kr": "cp949", "ks_c_5601-1987": "cp949", "x-sjis": "cp932",
-           "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "windows-31j": "cp932",
-           "tis-620": "cp874", "iso-8859-11": "cp874", "iso-8859-9": "cp1254", "big5": "big5hkscs",
-           "x-mac-roman": "mac_roman", "utf8": "utf-8", "unicode": "utf-16"}
+
 
 
 class _Damaged(Exception):
@@ -99,67 +90,6 @@ class _Damaged(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
-
-
-# ----------------------------------------------------------------------------------------------
-# charset
-
-@functools.lru_cache(maxsize=512)
-def _codec(label: str | None) -> str | None:
-    """Python codec name for a charset label, or None when unknown or not a text encoding."""
-    if not label:
-        return None
-    label = label.strip().strip("\"'").lower()
-    try:
-        info = codecs.lookup(_LABELS.get(label, label))
-    except LookupError:
-        return None
-    return info.name if getattr(info, "_is_text_encoding", True) else None
-
-
-def decode_html(body: bytes, declared: str | None = None, config: ReadConfig = ReadConfig()
-                ) -> tuple[str, str]:
-    """Decode an HTML body; return ``(text, codec_used)``. Never raises.
-
-    Order: BOM; strict UTF-8 (valid UTF-8 is UTF-8 whatever the label says, and ASCII decodes
-    the same in every web charset); the declared charset (HTTP header), then ``<meta charset>``,
-    each tried strictly; UTF-8 with replacement if either declared UTF-8; else charset-normalizer
-    on a prefix (UTF-8 when it has no answer), with replacement.
-
-    Args:
-        body: the decoded (de-chunked, decompressed) payload.
-        declared: the charset from the HTTP Content-Type, if any.
-        config: ``meta_scan_bytes`` and ``detect_bytes`` bound the work.
-    """
-    if body.startswith(codecs.BOM_UTF8):
-        return body[3:].decode("utf-8", "replace"), "utf-8"
-    if body[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return body.decode("utf-16", "replace"), "utf-16"
-    try:
-        return body.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as e:
-        # A body cut short (WARC-Truncated) may end inside a multi-byte character.
-        if e.end == len(body) and len(body) - e.start < 4:
-            try:
-                return body[:e.start].decode("utf-8"), "utf-8"
-            except UnicodeDecodeError:
-                pass
-    said_utf8 = False
-    meta = _META_RE.search(body, 0, config.meta_scan_bytes)
-    for label in (declared, meta and meta.group(1).decode("ascii", "replace")):
-        codec = _codec(label)
-        if codec == "utf-8":
-            said_utf8 = True
-        elif codec:
-            try:
-                return body.decode(codec), codec
-            except (UnicodeDecodeError, UnicodeError):
-                pass
-    codec = "utf-8"
-    if not said_utf8:
-        best = from_bytes(body[:config.detect_bytes]).best()
-        codec = (best and _codec(best.encoding)) or "utf-8"
-    return body.decode(codec, "replace"), codec
 
 
 # ----------------------------------------------------------------------------------------------
@@ -280,7 +210,7 @@ def _payload(block: bytes, rest: int, cfg: ReadConfig) -> tuple[str, bytes, dict
 
 def _document(fields: dict, body: bytes, info: dict, file_path: str, offset: int,
               dump: str | None, cfg: ReadConfig) -> Document:
-    text, charset = decode_html(body, info["declared"], cfg)
+    text, charset = decode_html(body, info["declared"], cfg.meta_scan_bytes, cfg.detect_bytes)
     rid = fields.get("warc-record-id") or "<urn:sha1:%s>" % hashlib.sha1(
         f"{file_path}:{offset}".encode()).hexdigest()
     url = fields.get("warc-target-uri", "").strip()

@@ -147,7 +147,7 @@ def test_other_config_equals_datasketch(articles):
         np.testing.assert_array_equal(sig, reference_signature(text, cfg))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=300))
 def test_signature_equals_datasketch_on_any_text(text):
     cfg = MinHashConfig(ngram=2, bands=2, rows=3)

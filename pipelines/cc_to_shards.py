@@ -41,17 +41,13 @@ from pipelines import recipe
 from pipelines.dedup import DEDUP_NAMESPACE, DedupMinHash
 from pipelines import stats as stats_lib
 from pipelines.inputs import crawl_inputs, expand_inputs
-from pipelines.options import CurationOptions
+from pipelines.options import CurationOptions, UsageError
 from pipelines.sink import WriteDocuments, write_atomic
 from pipelines.transforms import (PII_NAMESPACE, READ_NAMESPACE,
                                   ExtractText, FilterStage, IdentifyLanguage, ScrubPii,
                                   count_kept, ReadWarc)
 
 log = logging.getLogger(__name__)
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for; the message says what to do."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -162,7 +158,7 @@ def is_local_runner(options: PipelineOptions) -> bool:
     return runner is None or str(runner).lower() in ("directrunner", "direct", "prismrunner")
 
 
-def _with_local_defaults(argv: list[str], options: PipelineOptions) -> PipelineOptions:
+def with_local_defaults(argv: list[str], options: PipelineOptions) -> PipelineOptions:
     """On the DirectRunner, default to multi-processing over all cores."""
     if not is_local_runner(options):
         return options
@@ -203,7 +199,7 @@ def output_stats(counters: dict, output: str) -> dict[str, Any]:
         "documents": written.get("documents", 0),
         "files": written.get("files", 0),
         "directory": FileSystems.join(output, "documents"),
-        "dropped_documents": written.get("dropped_files", 0) and written.get("dropped_documents"),
+        "dropped_documents": written.get("dropped_documents", 0),
         "dropped_directory": FileSystems.join(output, "dropped"),
     }
 
@@ -211,7 +207,7 @@ def output_stats(counters: dict, output: str) -> dict[str, Any]:
 def dedup_stats(counters: dict, config: MinHashConfig) -> dict[str, Any]:
     """The MinHash parameters and the cluster-size histogram of a run."""
     c = counters.get(DEDUP_NAMESPACE, {})
-    sizes = {k.partition(":")[2]: v for k, v in c.items() if k.startswith("cluster_size:")}
+    sizes = stats_lib.prefixed(c, "cluster_size:")
     return {
         "params": DedupMinHash(config).params(),
         "clusters": c.get("clusters", 0),
@@ -221,7 +217,7 @@ def dedup_stats(counters: dict, config: MinHashConfig) -> dict[str, Any]:
     }
 
 
-def _jsonable(config: Any) -> dict[str, Any]:
+def config_json(config: Any) -> dict[str, Any]:
     """A stage config as JSON-ready values, for stats.json."""
     out = {}
     for f in dataclasses.fields(config):
@@ -249,7 +245,7 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
         raise UsageError(str(e)) from None
     paths = resolve_inputs(o)
     check_output(o.output)
-    options = _with_local_defaults(beam_args, options)
+    options = with_local_defaults(beam_args, options)
 
     progress_dir = None
     if progress is not None and is_local_runner(options):
@@ -289,7 +285,7 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
         "stats_version": stats_lib.STATS_VERSION,
         "inputs": len(paths),
         "stages": [{"stage": s.label, "name": s.namespace, "key": s.key,
-                    "config": _jsonable(configs[s.key])} for s in stages],
+                    "config": config_json(configs[s.key])} for s in stages],
         "runner": str(options.view_as(StandardOptions).runner),
     }
     stats["invariant_ok"] = not stats_lib.check_invariant(stats)

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipelines.options import CurationOptions
+from pipelines.options import CurationOptions, UsageError
 
 BEAM_EPILOG = """\
 Beam pipeline options pass through unchanged, for example:
@@ -145,7 +145,7 @@ def cmd_run(argv: list[str]) -> int:
     start = time.monotonic()
     try:
         stats = cc_to_shards.run(argv, progress=draw)
-    except cc_to_shards.UsageError as e:
+    except UsageError as e:
         stop()
         return _fail(console, str(e))
     except KeyboardInterrupt:
@@ -183,7 +183,7 @@ def cmd_refilter(argv: list[str]) -> int:
     start = time.monotonic()
     try:
         stats = refilter.run(argv)
-    except refilter.UsageError as e:
+    except UsageError as e:
         return _fail(console, str(e))
     console.print(funnel_table(stats))
     console.print(f"kept {stats['kept']:,} documents (was {stats['refilter']['from']}) in "

@@ -24,6 +24,11 @@ def _flag(name: str) -> list[str]:
     return [dashed, underscored] if dashed != underscored else [dashed]
 
 
+class UsageError(Exception):
+    """A problem with what the user asked for (`curation run`, `curation refilter`); the message
+    says what to do."""
+
+
 class CurationOptions:
     """Options of `curation run`; see `curation run --help`."""
 

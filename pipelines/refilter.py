@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import typing
 from typing import Any
 
 import apache_beam as beam
@@ -33,15 +32,12 @@ from curation.parquet import read_documents
 from pipelines import recipe
 from pipelines import stats as stats_lib
 from pipelines.dedup import DedupMinHash
+from pipelines.options import UsageError
 from pipelines.sink import WriteDocuments, write_atomic
 from pipelines.transforms import FilterStage
 
 # What a run added to say why a document went or what it was grouped with; refilter decides anew.
 _DROP_KEYS = ("drop_stage", "drop_reason", "dedup_cluster", "dedup_cluster_size")
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for; the message says what to do."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,12 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _config_from_json(cls: type, values: dict[str, Any]) -> Any:
     """A config dataclass from the JSON stats.json holds (lists back to tuples)."""
-    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
 
     def fix(v):
         return tuple(fix(x) for x in v) if isinstance(v, list) else v
 
-    return cls(**{k: fix(v) for k, v in values.items() if k in hints})
+    return cls(**{k: fix(v) for k, v in values.items() if k in names})
 
 
 def _read_stats(directory: str) -> dict[str, Any]:
@@ -125,11 +121,11 @@ def run(argv: list[str]) -> dict[str, Any]:
              for m in r.metadata_list]
     files.sort()
 
-    from pipelines.cc_to_shards import _jsonable, _with_local_defaults, check_output, \
-        dedup_stats, output_stats
+    from pipelines.cc_to_shards import check_output, config_json, dedup_stats, output_stats, \
+        with_local_defaults
 
     check_output(o.output)
-    options = _with_local_defaults(beam_args, PipelineOptions(beam_args))
+    options = with_local_defaults(beam_args, PipelineOptions(beam_args))
     p = beam.Pipeline(options=options)
     docs = (p
             | "Files" >> beam.Create(files)
@@ -167,7 +163,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         stats["dedup"] = dedup_stats(counters, configs["dedup"])
     kept_by = {s.namespace: s for s in specs}
     stats["job"] = dict(original["job"], stages=[
-        dict(s, config=_jsonable(configs[s["key"]])) if s.get("name") in kept_by else s
+        dict(s, config=config_json(configs[s["key"]])) if s.get("name") in kept_by else s
         for s in original["job"]["stages"]])
     stats["refilter"] = {"from": o.input, "set": list(o.set or []),
                          "stages": [s.key for s in specs]}

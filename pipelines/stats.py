@@ -34,7 +34,8 @@ def query_counters(result) -> dict[str, dict[str, int]]:
     return counters
 
 
-def _prefixed(names: dict[str, int], prefix: str) -> dict[str, int]:
+def prefixed(names: dict[str, int], prefix: str) -> dict[str, int]:
+    """The non-zero counters whose name starts with ``prefix``, keyed by the rest of the name."""
     return {k[len(prefix):]: v for k, v in sorted(names.items()) if k.startswith(prefix) and v}
 
 
@@ -51,11 +52,11 @@ def funnel(counters: dict[str, dict[str, int]], stages: Iterable[tuple[str, str]
     html = read.get("html", 0)
     out: dict[str, Any] = {
         "read": {
-            "records": sum(_prefixed(read, "record:").values()),
-            "by_kind": _prefixed(read, "record:"),
+            "records": sum(prefixed(read, "record:").values()),
+            "by_kind": prefixed(read, "record:"),
             "html": html,
-            "skipped": _prefixed(read, "skipped:"),
-            "damaged": _prefixed(read, "damaged:"),
+            "skipped": prefixed(read, "skipped:"),
+            "damaged": prefixed(read, "damaged:"),
         },
         "stages": [],
     }
@@ -68,7 +69,7 @@ def funnel(counters: dict[str, dict[str, int]], stages: Iterable[tuple[str, str]
             "name": namespace,
             "input": c.get("total", 0),
             "kept": kept,
-            "dropped": _prefixed(c, "dropped:"),
+            "dropped": prefixed(c, "dropped:"),
         })
         current = kept
     out["kept"] = current

@@ -188,12 +188,14 @@ class _FilterFn(beam.DoFn):
 
     def setup(self):
         self._ready = _acquire(self._handle, self._filter)
+        # Annotate, then decide: a filter with apply() returns the document with its
+        # measurements (and C4 its cleaned text), which the output keeps.
+        self._apply = getattr(self._ready, "apply", None)
 
     def process(self, doc: Document):
         self._count("total")
-        apply = getattr(self._ready, "apply", None)
-        if apply is not None:  # annotate, then decide: keep the measurements (and C4's cleaning)
-            doc, decision = apply(doc)
+        if self._apply is not None:
+            doc, decision = self._apply(doc)
         else:
             decision = self._ready(doc)
         if decision.keep:

@@ -2,15 +2,17 @@
 
     ReadWarc -> FilterUrls -> ExtractText -> IdentifyLanguage -> FilterGopherRepetition
       -> FilterGopherQuality -> FilterC4 -> FilterFineWeb -> DedupMinHash -> ScrubPii
-      -> WriteDocuments
+      -> WriteTokenShards -> WriteDocuments
 
 Run it through the CLI (`curation run --input 'crawl/*.warc.gz' --output out/`) or from Python
 (`run(["--input", "crawl/*.warc.gz", "--output", "out/"])`). Any Beam pipeline option passes
 through: `--runner DataflowRunner --project P --region R --temp_location gs://b/tmp` runs it on
 Dataflow. With no runner given it runs on the DirectRunner in multi-processing mode over all cores.
 
-Writes ``OUTPUT/documents/*.parquet`` (FineWeb's columns plus the metadata) and ``OUTPUT/stats.json``
-(the funnel: records read by kind; for every stage its input, kept and dropped counts by reason).
+Writes ``OUTPUT/documents/*.parquet`` (FineWeb's columns plus the metadata and ``token_count``),
+``OUTPUT/shards/`` (GPT-2 tokens in llm.c's format, with ``manifest.json``) and
+``OUTPUT/stats.json`` (the funnel: records read by kind; for every stage its input, kept and
+dropped counts by reason; the token totals).
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ from filters.url import URLFilterConfig
 from pipelines import recipe
 from pipelines.dedup import DEDUP_NAMESPACE, DedupMinHash
 from pipelines import stats as stats_lib
-from pipelines.inputs import crawl_inputs, expand_inputs
+from pipelines.inputs import absolute_path, crawl_inputs, expand_inputs
 from pipelines.options import CurationOptions, UsageError
+from pipelines.shard_sink import MANIFEST, TOKENIZE_NAMESPACE, WriteTokenShards
 from pipelines.sink import WriteDocuments, write_atomic
 from pipelines.transforms import (PII_NAMESPACE, READ_NAMESPACE,
                                   ExtractText, FilterStage, IdentifyLanguage, ScrubPii,
@@ -87,6 +90,8 @@ def build_stage(spec: recipe.StageSpec, config: Any, o: argparse.Namespace) -> b
         return IdentifyLanguage(LanguageIdentifier(o.lid_model), LanguageFilter(config))
     if spec.key == "pii":
         return ScrubPii(config)
+    if spec.key == "tokenize":
+        return WriteTokenShards(config, o.output)
     if spec.key == "dedup":
         return DedupMinHash(config, removed_ids_dir=FileSystems.join(o.output, "removed_ids"),
                             keep_dropped=True)
@@ -204,6 +209,16 @@ def output_stats(counters: dict, output: str) -> dict[str, Any]:
     }
 
 
+def token_stats(counters: dict, output: str) -> dict[str, Any]:
+    """Token totals from the counters, the per-split figures from the manifest just written."""
+    c = counters.get(TOKENIZE_NAMESPACE, {})
+    directory = FileSystems.join(output, "shards")
+    with FileSystems.open(FileSystems.join(directory, MANIFEST)) as f:
+        written = json.load(f)
+    return {"tokenizer": written["tokenizer"], "documents": c.get("documents", 0),
+            "tokens": c.get("tokens", 0), **written["totals"], "directory": directory}
+
+
 def dedup_stats(counters: dict, config: MinHashConfig) -> dict[str, Any]:
     """The MinHash parameters and the cluster-size histogram of a run."""
     c = counters.get(DEDUP_NAMESPACE, {})
@@ -245,6 +260,7 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
         raise UsageError(str(e)) from None
     paths = resolve_inputs(o)
     check_output(o.output)
+    o.output = absolute_path(o.output)  # workers may run in another directory
     options = with_local_defaults(beam_args, options)
 
     progress_dir = None
@@ -280,6 +296,8 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
     stats["output"] = output_stats(counters, o.output)
     if "dedup" in configs:
         stats["dedup"] = dedup_stats(counters, configs["dedup"])
+    if "tokenize" in configs:
+        stats["tokens"] = token_stats(counters, o.output)
     stats["job"] = {
         "version": __version__,
         "stats_version": stats_lib.STATS_VERSION,

@@ -154,9 +154,12 @@ def cmd_run(argv: list[str]) -> int:
     stop()
     console.print(funnel_table(stats))
     elapsed = time.monotonic() - start
+    tokens = stats.get("tokens")
+    shards = (f", {tokens['train']['tokens'] + tokens['val']['tokens']:,} tokens in "
+              f"{tokens['directory']}" if tokens else "")
     console.print(f"kept {stats['kept']:,} of {stats['read']['html']:,} HTML documents "
                   f"({stats['read']['records']:,} records) in {elapsed:,.1f}s; wrote "
-                  f"{stats['output']['directory']} and stats.json", highlight=False)
+                  f"{stats['output']['directory']}{shards} and stats.json", highlight=False)
     if not stats["invariant_ok"]:
         return _fail(console, "the funnel does not add up (see stats.json); please report this",
                      1)
@@ -192,9 +195,30 @@ def cmd_refilter(argv: list[str]) -> int:
     return 0
 
 
+def cmd_stats(argv: list[str]) -> int:
+    from curation.shard_stats import main as stats_main
+
+    return stats_main(argv)
+
+
+def cmd_train(argv: list[str]) -> int:
+    from curation.train import main as train_main  # imports torch: only here
+
+    return train_main(argv)
+
+
+def cmd_sample(argv: list[str]) -> int:
+    from curation.train import sample_main
+
+    return sample_main(argv)
+
+
 COMMANDS = {
     "run": (cmd_run, "run the curation job on WARC files (see `curation run --help`)"),
     "refilter": (cmd_refilter, "re-decide the quality filters of a run with new thresholds"),
+    "stats": (cmd_stats, "check the shards of a run and report what is in them"),
+    "train": (cmd_train, "train a GPT on the shards of a run"),
+    "sample": (cmd_sample, "generate text from a training checkpoint"),
 }
 
 

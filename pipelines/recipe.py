@@ -3,7 +3,7 @@
 The default recipe is FineWeb's order::
 
     url -> extract -> language -> gopher_repetition -> gopher_quality -> c4 -> fineweb -> dedup
-        -> pii
+        -> pii -> tokenize
 
 Switch a stage off or reorder stages with ``--stages`` (or a recipe file), and change any knob of a
 stage's config dataclass with ``--set STAGE.KNOB=VALUE`` (repeatable)::
@@ -28,6 +28,7 @@ from typing import Any, Callable
 from curation.extract import ExtractConfig
 from curation.minhash import MinHashConfig
 from curation.pii import PiiConfig
+from curation.shards import ShardConfig
 from filters import c4, fineweb, gopher_quality, gopher_repetition
 from filters.language import LanguageConfig, LanguageFilter
 from filters.url import URLFilter, URLFilterConfig
@@ -71,10 +72,12 @@ STAGES: dict[str, StageSpec] = {s.key: s for s in [
     # `curation refilter` can run it again over a changed set of documents.
     StageSpec("dedup", "DedupMinHash", "dedup_v1", MinHashConfig, None, writes_dropped=True),
     StageSpec("pii", "ScrubPii", "pii_v1", PiiConfig, None, drops=False),
+    # GPT-2 tokens to llm.c shards in OUTPUT/shards/; always last (it sees the final text).
+    StageSpec("tokenize", "WriteTokenShards", "tokenize_v1", ShardConfig, None, drops=False),
 ]}
 
 DEFAULT_STAGES = ("url", "extract", "language", "gopher_repetition", "gopher_quality", "c4",
-                  "fineweb", "dedup", "pii")
+                  "fineweb", "dedup", "pii", "tokenize")
 
 
 def parse_stages(spec: str | list[str]) -> list[StageSpec]:
@@ -89,6 +92,9 @@ def parse_stages(spec: str | list[str]) -> list[StageSpec]:
         if STAGES[k].needs_text and ("extract" not in keys
                                      or keys.index(k) < keys.index("extract")):
             raise RecipeError(f"stage {k!r} works on extracted text: put it after 'extract'")
+    if "tokenize" in keys and keys[-1] != "tokenize":
+        raise RecipeError("stage 'tokenize' writes the token shards from the final text: put it "
+                          "last")
     return [STAGES[k] for k in keys]
 
 

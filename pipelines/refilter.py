@@ -6,7 +6,8 @@ Annotate, then decide: `curation run` stores every quality filter's measurements
 output, and writes the documents the quality filters and dedup dropped to ``OUTPUT/dropped/``.
 This job reads both, runs only the decide step of each quality stage (in the original order, with
 the original settings plus ``--set``), runs near-duplicate removal again over what is kept (the
-kept set changed), and writes a new ``documents/``, ``dropped/`` and stats.json.
+kept set changed), and writes a new ``documents/``, ``dropped/``, ``shards/`` (when the original
+run wrote shards, with its shard settings) and stats.json.
 Reading, extraction, language ID and PII scrubbing are not repeated: their funnel rows are copied
 from the original stats.json.
 
@@ -33,6 +34,7 @@ from pipelines import recipe
 from pipelines import stats as stats_lib
 from pipelines.dedup import DedupMinHash
 from pipelines.options import UsageError
+from pipelines.shard_sink import WriteTokenShards
 from pipelines.sink import WriteDocuments, write_atomic
 from pipelines.transforms import FilterStage
 
@@ -100,6 +102,14 @@ def plan(o: argparse.Namespace, stats: dict[str, Any]
     return specs, configs
 
 
+def _original_config(stats: dict[str, Any], key: str) -> Any:
+    """The config the original run used for stage ``key``, or None if it did not run it."""
+    for s in stats["job"]["stages"]:
+        if s.get("key") == key:
+            return _config_from_json(recipe.STAGES[key].config, s["config"])
+    return None
+
+
 def _read_file(path: str):
     for doc in read_documents(path):
         meta = {k: v for k, v in doc.metadata.items() if k not in _DROP_KEYS}
@@ -122,7 +132,7 @@ def run(argv: list[str]) -> dict[str, Any]:
     files.sort()
 
     from pipelines.cc_to_shards import check_output, config_json, dedup_stats, output_stats, \
-        with_local_defaults
+        token_stats, with_local_defaults
 
     check_output(o.output)
     options = with_local_defaults(beam_args, PipelineOptions(beam_args))
@@ -140,6 +150,9 @@ def run(argv: list[str]) -> dict[str, Any]:
             stage = FilterStage(spec.make_filter(configs[spec.key]), keep_dropped=True)
         docs, gone = docs | spec.label >> stage
         dropped.append(gone)
+    shard_config = _original_config(original, "tokenize")
+    if shard_config is not None:
+        docs = docs | "WriteTokenShards" >> WriteTokenShards(shard_config, o.output)
     _ = docs | "WriteDocuments" >> WriteDocuments(o.output)
     _ = (dropped | "FlattenDropped" >> beam.Flatten()
          | "WriteDropped" >> WriteDocuments(o.output, subdir="dropped"))
@@ -161,6 +174,8 @@ def run(argv: list[str]) -> dict[str, Any]:
     stats["output"] = output_stats(counters, o.output)
     if "dedup" in configs:
         stats["dedup"] = dedup_stats(counters, configs["dedup"])
+    if shard_config is not None:
+        stats["tokens"] = token_stats(counters, o.output)
     kept_by = {s.namespace: s for s in specs}
     stats["job"] = dict(original["job"], stages=[
         dict(s, config=config_json(configs[s["key"]])) if s.get("name") in kept_by else s

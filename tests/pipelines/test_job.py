@@ -45,6 +45,11 @@ def _parquet_bytes(output):
             for p in sorted((pathlib.Path(output) / "documents").glob("*.parquet"))}
 
 
+def _shard_bytes(output):
+    return {p.name: p.read_bytes()
+            for p in sorted((pathlib.Path(output) / "shards").iterdir())}
+
+
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample")
@@ -92,6 +97,34 @@ def test_sample_documents(sample_run):
     assert "4111 1111 1111 1111" not in text  # PII scrubbed
 
 
+def test_sample_shards_hold_the_documents(sample_run):
+    """Read back with a reader written from llm.c's format alone: every kept document, in file
+    and offset order, as <eot> + its GPT-2 tokens; one val shard and one train shard."""
+    import numpy as np
+    from curation.tokenizer import get_encoding
+
+    out, stats = sample_run
+    enc = get_encoding("gpt2")
+    rows = _documents(out)
+    by_id = {r["id"]: r for r in rows}
+    seen = []
+    for split in ("val", "train"):
+        (path,) = sorted((out / "shards").glob(f"curation_{split}_*.bin"))
+        header = np.fromfile(path, dtype="<i4", count=256)
+        tokens = np.memmap(path, dtype="<u2", mode="r", offset=1024)
+        assert (header[0], header[1], header[2]) == (20240520, 1, len(tokens))
+        docs = np.split(np.asarray(tokens), np.flatnonzero(tokens == enc.eot_token))[1:]
+        assert stats["tokens"][split] == {"shards": 1, "tokens": len(tokens),
+                                          "documents": len(docs)}
+        texts = [enc.decode(d[1:].tolist()) for d in docs]
+        seen += texts
+        for d, text in zip(docs, texts):
+            assert len(d) - 1 == next(r["token_count"] for r in rows if r["text"] == text)
+    assert sorted(seen) == sorted(r["text"] for r in by_id.values())
+    assert stats["tokens"]["documents"] == len(rows) == stats["kept"]
+    assert stats["tokens"]["tokens"] == sum(r["token_count"] + 1 for r in rows)
+
+
 def test_sample_matches_expected_outcomes(sample_run):
     """Each page of the sample meets the fate its README gives it."""
     out, _ = sample_run
@@ -111,10 +144,14 @@ def test_sample_matches_expected_outcomes(sample_run):
 def test_worker_count_does_not_change_output(sample_run, tmp_path, shared_data):
     out2, stats2 = sample_run
     real = shared_data / "warc" / "cc-main-2020-34-sample.warc.gz"
+    small_shards = ["--set", "tokenize.shard_tokens=1000", "--set", "tokenize.val_fraction=0.1"]
     a = _run([SAMPLE, real], tmp_path / "a", "--direct_num_workers", "1",
-             "--direct_running_mode", "in_memory")
-    b = _run([SAMPLE, real], tmp_path / "b", "--direct_num_workers", "2")
+             "--direct_running_mode", "in_memory", *small_shards)
+    b = _run([SAMPLE, real], tmp_path / "b", "--direct_num_workers", "2", *small_shards)
     assert _parquet_bytes(tmp_path / "a") == _parquet_bytes(tmp_path / "b")
+    shards = _shard_bytes(tmp_path / "a")
+    assert len(shards) > 4 and shards == _shard_bytes(tmp_path / "b")
+    assert a["tokens"] == {**b["tokens"], "directory": a["tokens"]["directory"]}
     assert a["stages"] == b["stages"] and a["read"] == b["read"]
     sample_name = [n for n in _parquet_bytes(tmp_path / "a") if n.startswith("sample")]
     assert _parquet_bytes(tmp_path / "a")[sample_name[0]] == \

@@ -14,9 +14,15 @@ from pipelines.recipe import RecipeError, configure, parse_overrides, parse_stag
 def test_default_recipe_is_finewebs_order():
     keys = [s.key for s in parse_stages(",".join(recipe.DEFAULT_STAGES))]
     assert keys == ["url", "extract", "language", "gopher_repetition", "gopher_quality", "c4",
-                    "fineweb", "dedup", "pii"]
+                    "fineweb", "dedup", "pii", "tokenize"]
     assert [s.namespace for s in parse_stages(keys)][3:7] == [
         "gopher_repetition_v1", "gopher_quality_v1", "c4_v1", "fineweb_quality_v1"]
+
+
+def test_tokenize_comes_last():
+    assert parse_stages("url,extract,pii,tokenize")[-1].label == "WriteTokenShards"
+    with pytest.raises(RecipeError, match="put it last"):
+        parse_stages("url,extract,tokenize,pii")
 
 
 def test_stages_can_be_dropped_and_reordered():

@@ -48,6 +48,10 @@ def test_same_settings_give_the_same_documents(first_run, tmp_path):
     assert sorted(_rows(tmp_path), key=key) == sorted(_rows(first_run), key=key)
     original = json.loads((first_run / "stats.json").read_text())
     assert stats["stages"] == original["stages"] and stats["kept"] == original["kept"]
+    # The shards are written again from the same documents: the same bytes.
+    for shard in (first_run / "shards").glob("*.bin"):
+        assert (tmp_path / "shards" / shard.name).read_bytes() == shard.read_bytes()
+    assert stats["tokens"] == {**original["tokens"], "directory": str(tmp_path / "shards")}
 
 
 def test_looser_and_tighter_thresholds(first_run, tmp_path):
@@ -58,6 +62,7 @@ def test_looser_and_tighter_thresholds(first_run, tmp_path):
     assert {POEMS, LOREM} <= kept
     assert stats["kept"] == len(kept) == json.loads(
         (first_run / "stats.json").read_text())["kept"] + 2
+    assert stats["tokens"]["documents"] == len(kept)
     assert stats["job"]["stages"][6]["config"]["short_line_thr"] is None
     assert stats["refilter"]["set"] == ["fineweb.short_line_thr=none",
                                         "c4.filter_lorem_ipsum=false"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import io
+import os
 import re
 import socket
 import time
@@ -41,8 +42,19 @@ def _is_url(path: str) -> bool:
     return path.startswith(("http://", "https://"))
 
 
+def absolute_path(path: str) -> str:
+    """``path`` made absolute when it is local; URLs (``gs://``, ``s3://``, ``https://``) as given.
+
+    Workers on a portable runner (Flink, Spark, a worker pool) run in their own working
+    directory, where a relative path names a different file or none; absolute paths also keep
+    output names (which hash the input path) the same wherever the job is started from.
+    """
+    return path if "://" in path else os.path.abspath(path)
+
+
 def expand_inputs(patterns: list[str]) -> list[str]:
-    """Resolve paths and globs (local, gs://, s3://) to a sorted, deduplicated list of files.
+    """Resolve paths and globs (local, gs://, s3://) to a sorted, deduplicated list of files;
+    local ones come back absolute.
 
     Args:
         patterns: file paths or glob patterns; ``http(s)://`` URLs pass through unchanged.
@@ -67,7 +79,7 @@ def expand_inputs(patterns: list[str]) -> list[str]:
         if not matches:
             raise ValueError(f"input pattern {pattern!r} matched no files: check the path or "
                              f"glob, or use --crawl CC-MAIN-YYYY-WW")
-        found.update(matches)
+        found.update(absolute_path(m) for m in matches)
     return sorted(found)
 
 

@@ -36,8 +36,14 @@ def output_name(input_path: str) -> str:
 
 
 def write_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` (local, gs://, s3://) through a temporary file and a rename."""
-    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
+    """Write ``data`` to ``path`` (local, gs://, s3://) through a temporary file and a rename.
+
+    The temporary file is hidden (``.NAME.tmp-<uuid>``): one that a killed worker leaves behind
+    is skipped by readers of the directory (pyarrow datasets, Spark and Hadoop ignore names that
+    start with ``.`` or ``_``) and never matches ``*.parquet``.
+    """
+    directory, name = FileSystems.split(path)
+    tmp = FileSystems.join(directory, f".{name}.tmp-{uuid.uuid4().hex}")
     with FileSystems.create(tmp) as f:
         f.write(data)
     FileSystems.rename([tmp], [path])

@@ -258,12 +258,23 @@ def main(argv=None) -> None:
     ap.add_argument("--mb", type=float, default=13.0, help="corpus size in MB (UTF-8)")
     ap.add_argument("--repeat", type=int, default=3, help="rounds of fresh processes; best pass kept")
     ap.add_argument("--data", type=pathlib.Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--save-corpus", type=pathlib.Path, metavar="FILE",
+                    help="write the corpus built from --data to FILE (a pickle) and stop")
+    ap.add_argument("--corpus", type=pathlib.Path, metavar="FILE",
+                    help="read the corpus from FILE (made by --save-corpus) instead of --data, "
+                         "e.g. on a machine without ../shared/data")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--mode", help=argparse.SUPPRESS)
     ap.add_argument("--tmp", type=pathlib.Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker, args.mode, args.threads, args.tmp)))
+        return
+
+    if args.save_corpus:
+        with open(args.save_corpus, "wb") as f:
+            pickle.dump(build_corpus(args.data, args.mb), f)
+        print(f"wrote {args.save_corpus}")
         return
 
     libs = []
@@ -276,7 +287,11 @@ def main(argv=None) -> None:
             print(f"note: {lib} is not installed; skipped (pip install {lib})")
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = pathlib.Path(tmpdir)
-        parts, warm = build_corpus(args.data, args.mb)
+        if args.corpus:
+            with open(args.corpus, "rb") as f:
+                parts, warm = pickle.load(f)
+        else:
+            parts, warm = build_corpus(args.data, args.mb)
         with open(tmp / "corpus.pkl", "wb") as f:
             pickle.dump((parts, warm), f)
         write_vocab_files(tmp)

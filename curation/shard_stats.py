@@ -27,7 +27,6 @@ the file, says what is wrong and what to do; any problem makes the command exit 
 from __future__ import annotations
 
 import argparse
-import collections
 import dataclasses
 import hashlib
 import json
@@ -35,11 +34,11 @@ import os
 import sys
 import time
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 import numpy as np
 
 from curation import shards
+from curation.doc_stats import add_counts, funnel, scan_documents, summarize
 
 # One training step reads ``processes * B * T + 1`` tokens (the inputs of a batch plus the
 # next-token target of its last position). The bundled trainer (`curation train`) reads a split's
@@ -47,10 +46,7 @@ from curation import shards
 # one process, B=8, T=128 (`curation.train.TRAIN_PRESETS`). llm.c's own loader asserts the bound
 # for every single shard: check that with ``min_shard_tokens``.
 DEFAULT_MIN_TOKENS = 8 * 128 + 1
-PERCENTILES = (1, 5, 10, 25, 50, 75, 90, 95, 99)
 PROGRESS_MIN_TOKENS = 20_000_000  # below this the scan takes about a second: no progress bar
-LANGUAGE_BINS = 100  # language-score histogram: bins of 0.01 over [0, 1]
-LENGTH_BINS = 40  # document-length histogram: log-spaced bins
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,44 +206,6 @@ def _manifest_problems(directory: str, manifest: dict, files: list[dict]) -> lis
 # shards: the token scan
 
 
-def _add(total: np.ndarray, part: np.ndarray) -> np.ndarray:
-    """``total + part`` for histograms of different lengths."""
-    if len(part) > len(total):
-        total, part = part, total
-    total = total.copy()
-    total[:len(part)] += part
-    return total
-
-
-def summarize(hist: np.ndarray) -> dict[str, Any] | None:
-    """Count, mean, min, max, percentiles (as ``np.percentile`` computes them, linear) and a
-    log-binned histogram of the values whose counts ``hist[value]`` holds; None if empty."""
-    n = int(hist.sum())
-    if n == 0:
-        return None
-    values = np.arange(len(hist))
-    cum = np.cumsum(hist)
-    nz = np.flatnonzero(hist)
-
-    def nth(k: int) -> int:  # the k-th smallest value (0-based)
-        return int(np.searchsorted(cum, k, side="right"))
-
-    pct = {}
-    for p in PERCENTILES:
-        h = (n - 1) * p / 100
-        lo = int(np.floor(h))
-        a, b = nth(lo), nth(min(lo + 1, n - 1))
-        pct[f"p{p}"] = float(a + (h - lo) * (b - a))
-    top = int(nz[-1])
-    edges = np.unique(np.concatenate(
-        [[0], np.round(np.geomspace(1, top + 1, LENGTH_BINS)).astype(np.int64), [top + 1]]))
-    cum0 = np.concatenate([[0], cum])
-    counts = cum0[edges[1:]] - cum0[edges[:-1]]  # bins [edges[i], edges[i+1])
-    return {"count": n, "mean": float((values * hist).sum() / n), "min": int(nz[0]), "max": top,
-            "percentiles": pct,
-            "histogram": {"edges": edges.tolist(), "counts": counts.tolist()}}
-
-
 def scan_tokens(files: list[dict], eot: int, n_vocab: int, config: StatsConfig,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Stream over the readable shards: token frequencies, EOT count, document lengths.
@@ -292,7 +250,7 @@ def scan_tokens(files: list[dict], eot: int, n_vocab: int, config: StatsConfig,
                 if pos.size:
                     if last_eot is not None:
                         pos = np.concatenate([[last_eot], pos])
-                    lengths = _add(lengths, np.bincount(np.diff(pos) - 1))
+                    lengths = add_counts(lengths, np.bincount(np.diff(pos) - 1))
                     last_eot = int(pos[-1])
                 done += len(chunk)
                 if progress is not None:
@@ -310,111 +268,8 @@ def scan_tokens(files: list[dict], eot: int, n_vocab: int, config: StatsConfig,
             counts += here
             del tokens
         if last_eot is not None:
-            lengths = _add(lengths, np.bincount([offset - last_eot - 1]))
+            lengths = add_counts(lengths, np.bincount([offset - last_eot - 1]))
     return {"counts": counts, "lengths": lengths, "problems": problems}
-
-
-# ---------------------------------------------------------------------------------------------
-# documents and funnel
-
-
-def domain(url: str) -> str:
-    """The host of ``url`` in lower case without a leading ``www.``; ``""`` if there is none."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    return host[4:] if host.startswith("www.") else host
-
-
-def scan_documents(directory: str, config: StatsConfig) -> dict[str, Any]:
-    """Rows, characters, tokens, domains and language scores of ``directory/*.parquet``, read
-    column-wise and batch by batch."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    files = sorted(os.path.join(directory, n) for n in os.listdir(directory)
-                   if n.endswith(".parquet"))
-    rows, problems = 0, []
-    chars = np.zeros(1, dtype=np.int64)
-    lengths = np.zeros(1, dtype=np.int64)
-    scores: list[np.ndarray] = []
-    docs_by: collections.Counter = collections.Counter()
-    tokens_by: collections.Counter = collections.Counter()
-    has_tokens = bool(files)
-    for path in files:
-        try:
-            pf = pq.ParquetFile(path)
-            names = set(pf.schema_arrow.names)
-            has_tokens = has_tokens and "token_count" in names
-            wanted = [c for c in ("url", "text", "language_score", "token_count") if c in names]
-            for batch in pf.iter_batches(batch_size=config.batch_rows, columns=wanted):
-                rows += batch.num_rows
-                cols = dict(zip(batch.schema.names, batch.columns))
-                if "text" in cols:
-                    n = pc.utf8_length(cols["text"]).drop_null().to_numpy()
-                    chars = _add(chars, np.bincount(n.astype(np.int64)))
-                if "language_score" in cols:
-                    scores.append(cols["language_score"].drop_null().to_numpy().astype(float))
-                tc = cols["token_count"].to_pylist() if "token_count" in cols else None
-                if tc is not None:
-                    present = np.array([t for t in tc if t is not None], dtype=np.int64)
-                    lengths = _add(lengths, np.bincount(present))
-                if "url" in cols:
-                    for i, url in enumerate(cols["url"].to_pylist()):
-                        d = domain(url or "")
-                        docs_by[d] += 1
-                        if tc is not None and tc[i] is not None:
-                            tokens_by[d] += tc[i]
-        except Exception as e:  # a damaged file must not stop the report of the others
-            problems.append(f"{path}: unreadable Parquet ({type(e).__name__}: {e}); re-run "
-                            "the job to rewrite it")
-    score = np.concatenate(scores) if scores else np.zeros(0)
-    language = None
-    if score.size:
-        hist, edges = np.histogram(np.clip(score, 0, 1), bins=LANGUAGE_BINS, range=(0, 1))
-        language = {"count": int(score.size), "mean": float(score.mean()),
-                    "min": float(score.min()), "max": float(score.max()),
-                    "percentiles": {f"p{p}": float(v) for p, v in
-                                    zip(PERCENTILES, np.percentile(score, PERCENTILES))},
-                    "histogram": {"edges": np.round(edges, 4).tolist(),
-                                  "counts": hist.tolist()}}
-    top = config.top
-    return {
-        "documents": {"directory": directory, "files": len(files), "count": rows,
-                      "characters": int((np.arange(len(chars)) * chars).sum()),
-                      "tokens": int(sum(tokens_by.values())) if has_tokens else None,
-                      "characters_per_document": summarize(chars),
-                      "tokens_per_document": summarize(lengths) if has_tokens else None},
-        "domains": {"distinct": len(docs_by),
-                    "by_documents": [{"domain": d, "documents": n, "tokens": tokens_by.get(d)}
-                                     for d, n in docs_by.most_common(top)],
-                    "by_tokens": [{"domain": d, "documents": docs_by[d], "tokens": n}
-                                  for d, n in tokens_by.most_common(top)]},
-        "language_score": language,
-        "problems": problems,
-    }
-
-
-def funnel(stats: dict) -> dict[str, Any]:
-    """The funnel of ``stats.json``: one row per stage (reading first) with input, kept, dropped
-    and the drops by reason, largest first."""
-    rows = []
-    read = stats.get("read")
-    if read:
-        reasons = {**read.get("skipped", {}),
-                   **{f"damaged:{k}": v for k, v in read.get("damaged", {}).items()}}
-        rows.append({"stage": "ReadWarc", "name": "read", "input": read.get("records", 0),
-                     "kept": read.get("html", 0),
-                     "dropped": read.get("records", 0) - read.get("html", 0),
-                     "reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1]))})
-    for s in stats.get("stages", []):
-        dropped = s.get("dropped", {})
-        rows.append({"stage": s.get("stage", "?"), "name": s.get("name", "?"),
-                     "input": s.get("input", 0), "kept": s.get("kept", 0),
-                     "dropped": sum(dropped.values()),
-                     "reasons": dict(sorted(dropped.items(), key=lambda kv: -kv[1]))})
-    return {"stages": rows, "kept": stats.get("kept")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,7 +414,7 @@ def collect(path: str, config: StatsConfig = StatsConfig(),
     else:
         warnings.append(f"{where['output']}: no shards/ yet; reporting the documents only")
     if where["documents"]:
-        found = scan_documents(where["documents"], config)
+        found = scan_documents(where["documents"], config.top, config.batch_rows)
         problems += found.pop("problems")
         out.update(found)
         per_doc = out["documents"]["tokens_per_document"]

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation import shard_stats, shards
+from curation import doc_stats, shard_stats, shards
 from curation.document import Document
 from curation.parquet import documents_to_table
 from curation.shard_stats import StatsConfig, collect, main
@@ -142,7 +142,7 @@ def test_figures_match_an_independent_count(built):
     assert per["source"] == "shards" and per["count"] == N_DOCS
     assert per["min"] == lengths.min() and per["max"] == lengths.max()
     assert per["mean"] == pytest.approx(lengths.mean())
-    want = np.percentile(lengths, shard_stats.PERCENTILES)
+    want = np.percentile(lengths, doc_stats.PERCENTILES)
     assert list(per["percentiles"].values()) == pytest.approx(list(want))
     assert sum(per["histogram"]["counts"]) == N_DOCS
     # most frequent tokens, decoded
@@ -186,7 +186,7 @@ def test_documents_domains_language_and_funnel(built):
     lang = s["language_score"]
     assert lang["count"] == N_DOCS and lang["min"] == scores.min()
     assert list(lang["percentiles"].values()) == pytest.approx(
-        list(np.percentile(scores, shard_stats.PERCENTILES)))
+        list(np.percentile(scores, doc_stats.PERCENTILES)))
     assert sum(lang["histogram"]["counts"]) == N_DOCS
     stages = s["funnel"]["stages"]
     assert [x["stage"] for x in stages] == ["ReadWarc", "FilterUrls", "IdentifyLanguage",
@@ -215,25 +215,25 @@ def test_documents_without_shards(docs, tmp_path):
     lengths = [len(t) for t in b["ids"]]
     assert per["source"] == "documents" and per["count"] == N_DOCS
     assert list(per["percentiles"].values()) == pytest.approx(
-        list(np.percentile(lengths, shard_stats.PERCENTILES)))
+        list(np.percentile(lengths, doc_stats.PERCENTILES)))
     assert main([str(tmp_path), "--json"]) == 0
 
 
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.integers(0, 3000), min_size=1, max_size=200))
 def test_percentiles_from_counts_equal_numpy(values):
-    got = shard_stats.summarize(np.bincount(values))
+    got = doc_stats.summarize(np.bincount(values))
     assert list(got["percentiles"].values()) == pytest.approx(
-        list(np.percentile(values, shard_stats.PERCENTILES)))
+        list(np.percentile(values, doc_stats.PERCENTILES)))
     assert got["mean"] == pytest.approx(np.mean(values))
     assert sum(got["histogram"]["counts"]) == len(values)
 
 
 def test_domain():
-    assert shard_stats.domain("https://WWW.Example.com:8080/a?b") == "example.com"
-    assert shard_stats.domain("http://blog.example.org/") == "blog.example.org"
-    assert shard_stats.domain("not a url") == ""
-    assert shard_stats.domain("http://[::1/") == ""  # urlsplit raises: no crash
+    assert doc_stats.domain("https://WWW.Example.com:8080/a?b") == "example.com"
+    assert doc_stats.domain("http://blog.example.org/") == "blog.example.org"
+    assert doc_stats.domain("not a url") == ""
+    assert doc_stats.domain("http://[::1/") == ""  # urlsplit raises: no crash
 
 
 # ---------------------------------------------------------------------------------------------

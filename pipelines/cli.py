@@ -4,6 +4,10 @@
     curation run --crawl CC-MAIN-2024-10 --max-files 2 --output out/
     curation run --input gs://b/*.warc.gz --output gs://b/out --runner DataflowRunner \\
         --project P --region R --temp_location gs://b/tmp
+    curation refilter out/ --set gopher_quality.min_doc_words=100 --output out-100/
+    curation stats out/ [--json] [--report report.html]
+    curation train --data out/shards --out runs/tiny --preset tiny
+    curation sample runs/tiny/ckpt.pt --prompt "The history of"
 
 `curation run --help` lists the job's options; every other Beam pipeline option passes through.
 Errors are one line that says what to do; exit status 2 for a usage error, 1 for a failed job.

@@ -14,13 +14,15 @@
  *      surrogate pairs are joined, exactly what tiktoken's fallback utf-16 round trip does).
  *   2. A hand-written scanner splits it like tiktoken's GPT-2 regex
  *        '(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s
- *      with an ASCII fast path and generated Unicode 16.0 tables (_bpe_unicode.h) for the rest.
+ *      with an ASCII fast path (letter, digit and space runs are scanned 8 bytes a step) and
+ *      generated Unicode 16.0 tables (_bpe_unicode.h) for the rest.
  *   3. Each piece: one byte -> its token; a piece that is itself a token -> that token (tiktoken's
  *      rule, even when BPE would not reach it); a piece seen before -> the workspace's cache;
  *      otherwise BPE. BPE first cuts the piece where no token can span the cut (the byte bigram
  *      there occurs inside no token; exact, and it turns CJK runs into per-character work), then
  *      merges each segment tiktoken's way: repeatedly the adjacent pair whose concatenation has
- *      the lowest rank, leftmost first. Pair ranks come from a hash on (left id, right id).
+ *      the lowest rank, leftmost first. Pair ranks come from a hash on (left id, right id) with
+ *      one-cache-line buckets. Pieces of 33..1024 bytes have their own cache of malloc'd entries.
  *      Short segments use a linear scan, long ones a heap, so no input is quadratic.
  *   4. Ids are written as uint16 (GPT-2 has 50257 < 2**16); lists are built from preallocated
  *      int objects, so returning a list costs a pointer store per token.
@@ -51,6 +53,8 @@
 #define PCACHE_BITS 14       /* 16384-entry pair-rank cache per workspace (128 KiB) */
 #define CACHE_KEY 32         /* pieces up to 32 bytes ... */
 #define CACHE_TOKS 11        /* ... and up to 11 tokens are cached */
+#define LCACHE_BITS 11       /* 2048-entry cache of pieces of 33..LONG_KEY bytes (whitespace runs, rules) */
+#define LONG_KEY 1024
 #define LINEAR_MAX 48        /* segments up to this many bytes use the linear-scan merge */
 #define NONE_RANK 0xFFFFFFFFu
 #define MAX_THREADS 256
@@ -83,8 +87,41 @@ static inline int cls_at(const uint8_t *s, size_t j, int *len) {
     return uni_cls(dec_utf8(s + j, len));
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Bit 7 of each byte of the result is set where that byte of x (8 text bytes) is NOT an ASCII
+ * letter (cls C_LETTER) or NOT an ASCII digit (C_NUMBER); bytes >= 0x80 always count as "not",
+ * so a run that reaches non-ASCII text falls back to the per-character loop. */
+static inline uint64_t swar_stop(uint64_t x, int cls) {
+    uint64_t v = x & ~HIGHS, lo, hi;
+    if (cls == C_LETTER) {
+        v |= 0x20 * ONES;             /* fold case: 'A'..'Z' -> 'a'..'z' */
+        lo = v + (0x80 - 'a') * ONES; /* bit 7 set where v >= 'a' (no carries: v < 0x80) */
+        hi = v + (0x80 - 'z' - 1) * ONES; /* bit 7 set where v > 'z' */
+    } else {
+        lo = v + (0x80 - '0') * ONES;
+        hi = v + (0x80 - '9' - 1) * ONES;
+    }
+    return (~(lo & ~hi) | x) & HIGHS;
+}
+
 /* End of the run of class `cls` starting at j. */
 static inline size_t run_of(const uint8_t *s, size_t n, size_t j, int cls) {
+    if (cls == C_LETTER || cls == C_NUMBER) { /* 8 ASCII bytes a step; the PAD zeros stop it */
+        for (;;) {
+            uint64_t x;
+            memcpy(&x, s + j, 8);
+            uint64_t stop = swar_stop(x, cls);
+            if (stop) {
+                j += (size_t)__builtin_ctzll(stop) >> 3;
+                break;
+            }
+            j += 8;
+        }
+        if (j >= n) return n;
+        if (s[j] < 0x80) return j; /* an ASCII byte of another class ends the run */
+    }
     while (j < n) {
         uint8_t b = s[j];
         if (b < 0x80) {
@@ -127,6 +164,18 @@ static inline size_t next_piece(const uint8_t *s, size_t n, size_t i) {
     }
     /* whitespace: \s++$ | \s+(?!\S) | \s */
     size_t j = i + l, last = i;
+    for (;;) { /* runs of ASCII spaces (indentation), 8 bytes a step; the PAD zeros stop it */
+        uint64_t x;
+        memcpy(&x, s + j, 8);
+        uint64_t d = x ^ (0x20 * ONES);
+        if (d) {
+            size_t z = (size_t)__builtin_ctzll(d) >> 3;
+            if (z) { j += z; last = j - 1; }
+            break;
+        }
+        j += 8;
+        last = j - 1;
+    }
     while (j < n) {
         int l2;
         if (cls_at(s, j, &l2) != C_SPACE) break;
@@ -198,11 +247,18 @@ typedef struct {
     uint8_t key[CACHE_KEY];
 } CacheEnt; /* 64 bytes */
 
+typedef struct { /* a long piece and its ids in one malloc'd blob: bytes, then uint16 ids */
+    uint64_t h;
+    uint32_t len, ntok;
+    uint8_t *blob;
+} LongEnt;
+
 typedef struct Work {
     struct Work *next;
     uint64_t *pcache; /* small cache of pair_rank(): key << 32 | rank, all ones = empty */
     HotEnt *hot;
     CacheEnt *cache;
+    LongEnt *lcache;
     uint8_t *buf; /* UTF-8 text + PAD */
     size_t buf_cap;
     uint16_t *out; /* output ids */
@@ -223,8 +279,8 @@ typedef struct {
     uint8_t *tok_self; /* 1 when BPE(bytes(t)) == [t], so t may stand for a segment */
     VSlot *vtab;
     uint32_t vmask;
-    uint64_t *pair; /* pair table: (l << 16 | r) << 32 | merged id; EMPTY_PAIR = free */
-    uint32_t pmask;
+    struct PairBucket *pair; /* pair table: (l << 16 | r) -> merged id, one cache line per probe */
+    uint32_t pmask;          /* number of buckets - 1 */
     uint16_t *byte_pair; /* [256 * 256]: merged id of two single-byte tokens, or 0xFFFF */
     uint64_t cross[256][4]; /* bit (a, b): bytes a, b are adjacent inside some token */
     uint16_t byte_tok[256];
@@ -233,7 +289,16 @@ typedef struct {
     pthread_mutex_t pool_lock;
 } CoreBPE;
 
-#define EMPTY_PAIR 0xFFFFFFFFFFFFFFFFULL
+/* The pair table holds every (l, r) whose concatenation is a token (~108k for GPT-2). Buckets
+ * of one cache line with 10 keys each, at most ~2/3 full, so a lookup, found or not, almost
+ * always reads a single line; slots fill in order, so a bucket with a free slot ends the probe. */
+#define PAIR_SLOTS 10
+#define EMPTY_KEY 0xFFFFFFFFu /* (65535, 65535): ids are < 65535 */
+typedef struct PairBucket {
+    uint32_t key[PAIR_SLOTS];
+    uint16_t val[PAIR_SLOTS];
+    uint32_t pad;
+} __attribute__((aligned(64))) PairBucket;
 
 static inline uint32_t pair_slot(uint32_t key, uint32_t mask) {
     uint64_t h = key * 0x9E3779B97F4A7C15ULL;
@@ -245,9 +310,11 @@ static inline uint32_t pair_rank(const CoreBPE *c, uint32_t l, uint32_t r) {
     uint32_t key = (l << 16) | r;
     uint32_t i = pair_slot(key, c->pmask);
     for (;;) {
-        uint64_t e = c->pair[i];
-        if ((uint32_t)(e >> 32) == key) return (uint32_t)e;
-        if (e == EMPTY_PAIR) return NONE_RANK;
+        const PairBucket *b = &c->pair[i];
+        for (int k = 0; k < PAIR_SLOTS; k++) {
+            if (b->key[k] == key) return b->val[k];
+            if (b->key[k] == EMPTY_KEY) return NONE_RANK;
+        }
         i = (i + 1) & c->pmask;
     }
 }
@@ -464,6 +531,14 @@ static long encode_piece(const CoreBPE *c, Work *w, const uint8_t *p, size_t n, 
     if (id >= 0) { out[0] = (uint16_t)id; return 1; } /* tiktoken: a whole-piece token wins */
     int k = n > 16 && n <= CACHE_KEY ? cache_get(w, p, n, h, out) : -1;
     if (k >= 0) return k;
+    LongEnt *le = NULL;
+    if (n > CACHE_KEY && n <= LONG_KEY) { /* long pieces repeat too: indentation, rules, runs */
+        le = &w->lcache[(h >> 20) & ((1u << LCACHE_BITS) - 1)];
+        if (le->h == h && le->len == n && memcmp(le->blob, p, n) == 0) {
+            memcpy(out, le->blob + n, (size_t)le->ntok * sizeof(uint16_t));
+            return le->ntok;
+        }
+    }
     long total = 0;
     size_t start = 0;
     for (size_t q = 1; q < n; q++) {
@@ -483,6 +558,17 @@ static long encode_piece(const CoreBPE *c, Work *w, const uint8_t *p, size_t n, 
         total += r;
     }
     if (n > 16) cache_put(w, p, n, h, out, (size_t)total);
+    if (le) {
+        uint8_t *b = realloc(le->blob, n + (size_t)total * sizeof(uint16_t));
+        if (b) {
+            memcpy(b, p, n);
+            memcpy(b + n, out, (size_t)total * sizeof(uint16_t));
+            le->blob = b;
+            le->h = h;
+            le->len = (uint32_t)n;
+            le->ntok = (uint32_t)total;
+        }
+    }
     return total;
 }
 
@@ -693,9 +779,10 @@ static Work *work_get(CoreBPE *c) {
         if (!w) return NULL;
         w->hot = table_alloc(((size_t)HOT_MASK + 1) * sizeof(HotEnt));
         w->cache = table_alloc(((size_t)1 << CACHE_BITS) * sizeof(CacheEnt));
+        w->lcache = calloc((size_t)1 << LCACHE_BITS, sizeof(LongEnt));
         w->pcache = malloc(sizeof(uint64_t) << PCACHE_BITS);
-        if (!w->hot || !w->cache || !w->pcache) {
-            free(w->hot); free(w->cache); free(w->pcache); free(w);
+        if (!w->hot || !w->cache || !w->pcache || !w->lcache) {
+            free(w->hot); free(w->cache); free(w->pcache); free(w->lcache); free(w);
             return NULL;
         }
         memset(w->pcache, 0xFF, sizeof(uint64_t) << PCACHE_BITS);
@@ -705,7 +792,8 @@ static Work *work_get(CoreBPE *c) {
 }
 
 static void work_free(Work *w) {
-    free(w->hot); free(w->cache); free(w->pcache); free(w->buf); free(w->out);
+    for (size_t i = 0; i < ((size_t)1 << LCACHE_BITS); i++) free(w->lcache[i].blob);
+    free(w->hot); free(w->cache); free(w->pcache); free(w->lcache); free(w->buf); free(w->out);
     free(w->tok); free(w->rank); free(w->prv); free(w->nxt); free(w->heap);
     free(w);
 }
@@ -795,6 +883,8 @@ static PyObject *ids_to_list(const CoreBPE *c, const uint16_t *ids, size_t n) {
     if (!list) return NULL;
     PyObject **items = ((PyListObject *)list)->ob_item;
     for (size_t k = 0; k < n; k++) {
+        /* the int objects span 1.6 MiB: fetch the one 16 ids ahead (ids has 8+ slack, so clamp) */
+        if (k + 16 < n) __builtin_prefetch(c->ints[ids[k + 16]], 1);
         PyObject *o = c->ints[ids[k]]; /* shared ints: ~3 ns a token vs ~14 for PyLong_FromLong */
         Py_INCREF(o);
         items[k] = o;
@@ -1129,11 +1219,12 @@ static int Core_init(CoreBPE *c, PyObject *args, PyObject *kw) {
     size_t npairs = 0;
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) {
-            c->pmask = pow2_at_least(npairs + npairs / 8 + 16) - 1;
-            c->pair = table_alloc(sizeof(uint64_t) * ((size_t)c->pmask + 1));
+            c->pmask = pow2_at_least((npairs * 3 / 2 + PAIR_SLOTS - 1) / PAIR_SLOTS + 1) - 1;
+            c->pair = table_alloc(sizeof(PairBucket) * ((size_t)c->pmask + 1));
             c->byte_pair = malloc(sizeof(uint16_t) * 65536);
             if (!c->pair || !c->byte_pair) { PyErr_NoMemory(); goto fail; }
-            memset(c->pair, 0xFF, sizeof(uint64_t) * ((size_t)c->pmask + 1));
+            for (uint32_t bk = 0; bk <= c->pmask; bk++)
+                for (int k = 0; k < PAIR_SLOTS; k++) c->pair[bk].key[k] = EMPTY_KEY;
             memset(c->byte_pair, 0xFF, sizeof(uint16_t) * 65536);
         }
         for (uint32_t t = 0; t < c->n_merge; t++) {
@@ -1150,8 +1241,14 @@ static int Core_init(CoreBPE *c, PyObject *args, PyObject *kw) {
                 if (pass == 0) { npairs++; continue; }
                 uint32_t key = ((uint32_t)l << 16) | (uint32_t)r;
                 uint32_t s = pair_slot(key, c->pmask);
-                while (c->pair[s] != EMPTY_PAIR) s = (s + 1) & c->pmask;
-                c->pair[s] = ((uint64_t)key << 32) | t;
+                int slot;
+                for (;;) {
+                    for (slot = 0; slot < PAIR_SLOTS && c->pair[s].key[slot] != EMPTY_KEY; slot++) {}
+                    if (slot < PAIR_SLOTS) break;
+                    s = (s + 1) & c->pmask;
+                }
+                c->pair[s].key[slot] = key;
+                c->pair[s].val[slot] = (uint16_t)t;
                 if (len == 2) c->byte_pair[(p[0] << 8) | p[1]] = (uint16_t)t;
             }
         }

@@ -166,6 +166,32 @@ def test_long_pieces_use_the_heap_merge_exactly(enc, tik):
         assert enc.encode_ordinary(text) == tik.encode_ordinary(text), text[:3]
 
 
+
+def test_word_at_a_time_runs_stop_at_every_offset(enc, tik):
+    """Letter, digit and space runs are scanned 8 ASCII bytes a step: a run ending (or turning
+    non-ASCII) at each offset of a word, next to every class of character, splits as tiktoken."""
+    enders = ["", " ", "\n", ".", "'s", "7", "x", "é", "ж", "\u4e2d", "\u00a0", "\u2003", "\U0001d400",
+              "\t", "\x00", "Ä1", "_"]
+    for n in range(0, 20):
+        for run in ("q" * n, "Az" * (n // 2), "9" * n, " " * n, "\n" + " " * n):
+            for end in enders:
+                for text in (run + end, "(" + run + end + "x", end + run, " " + run + end + " y"):
+                    assert enc.encode_ordinary(text) == tik.encode_ordinary(text), repr(text)
+    boundary = "@[`{/:" + "".join(chr(c) for c in range(0x40, 0x80))  # bytes around 'A'-'z', '0'-'9'
+    text = " ".join("ab" + ch + "cd" + ch + "12" for ch in boundary)
+    assert enc.encode_ordinary(text) == tik.encode_ordinary(text)
+
+
+def test_long_piece_cache_returns_the_same_ids(enc, tik):
+    """Pieces of 33..1024 bytes are cached per workspace; a repeat (or a hash-slot neighbour of
+    another length) gives the ids of a fresh merge."""
+    pieces = ["-" * n for n in (33, 34, 100, 1024, 1025)] + [" " + "x" * 40, " " + "x" * 41, "\u4e2d" * 20]
+    for p in pieces:
+        first = enc.encode_ordinary(p)
+        assert first == tik.encode_ordinary(p)
+        assert enc.encode_ordinary(p + " " + p) == tik.encode_ordinary(p + " " + p)
+        assert enc.encode_ordinary(p) == first
+
 # ---------------------------------------------------------------------------------------------
 # Unicode classes: every code point against tiktoken's regex engine
 

@@ -167,6 +167,20 @@ def test_long_pieces_use_the_heap_merge_exactly(enc, tik):
 
 
 
+def test_every_token_inside_a_longer_piece_equals_tiktoken(enc, tik):
+    """Each vocabulary token's text with letters or digits glued on both sides is a piece that is
+    no token, so it goes through merging: this walks most of the pair table, and with it the pair
+    filter in front of it (a clear filter bit must only ever mean "no such pair")."""
+    texts = []
+    for t in range(50256):
+        text = enc.decode_single_token_bytes(t).decode("utf-8", "ignore")
+        if text:
+            texts.append("q" + text + "zx")
+            texts.append(text + "7")
+    joined = "\n".join(texts)
+    assert enc.encode_ordinary(joined) == tik.encode_ordinary(joined)
+
+
 def test_word_at_a_time_runs_stop_at_every_offset(enc, tik):
     """Letter, digit and space runs are scanned 8 ASCII bytes a step: a run ending (or turning
     non-ASCII) at each offset of a word, next to every class of character, splits as tiktoken."""
@@ -273,6 +287,41 @@ def test_batch_and_numpy_equal_single(enc, shared_data):
     for text, ids in zip(texts[:50], single):
         arr = enc.encode_ordinary_numpy(text)
         assert arr.dtype == np.uint16 and arr.tolist() == ids
+
+
+def test_batch_lists_are_built_while_workers_encode(shared_data):
+    """encode_ordinary_batch hands each document's ids to the caller's thread as soon as they
+    are ready, and a batch's fresh workspaces start with a copy of the warm one's caches: on a
+    fresh encoder, the lists are the single-call ids for any thread count, in input order, also
+    for many tiny and empty documents and when Python threads run batches at the same time."""
+    tokens = tokenizer.load_gpt2_tokens()
+    fresh = tokenizer.Encoding("gpt2", tokens, {"<|endoftext|>": 50256})
+    texts = _real_sample(shared_data)
+    single = [fresh.encode_ordinary(t) for t in texts]  # warms one workspace only
+    tiny = [t[:k] for t in texts[:200] for k in (0, 1, 7)]
+    tiny_single = [fresh.encode_ordinary(t) for t in tiny]
+    for n in (2, 1, 3, 8):
+        assert fresh.encode_ordinary_batch(texts, num_threads=n) == single
+        assert fresh.encode_ordinary_batch(tiny, num_threads=n) == tiny_single
+    assert fresh.encode_ordinary_batch([], num_threads=2) == []
+    results = {}
+
+    def work(k):
+        results[k] = fresh.encode_ordinary_batch(texts[k::3] + tiny, num_threads=2)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(3):
+        assert results[k] == single[k::3] + tiny_single
+
+
+def test_batch_rejects_non_str_without_leaking(enc):
+    with pytest.raises(TypeError):
+        enc.encode_ordinary_batch(["ok", b"bytes"], num_threads=2)
+    assert enc.encode_ordinary_batch(["ok", "fine"], num_threads=2) == [[482], [38125]]
 
 
 def test_shard_path_is_eot_plus_ids_for_any_thread_count(enc, shared_data):

@@ -48,14 +48,12 @@ class ShardConfig:
             run of two or more documents always has both splits.
         prefix: the file name prefix, ``{prefix}_train_000001.bin``.
         tokenizer: the encoding (only ``gpt2``: the shards hold uint16 GPT-2 ids).
-        num_threads: encoder threads per worker (the encoder releases the GIL).
     """
 
     shard_tokens: int = 100_000_000  # 100M tokens, 200 MB per shard
     val_fraction: float = 0.01  # about 1% of documents
     prefix: str = "curation"
     tokenizer: str = "gpt2"
-    num_threads: int = 1
 
     def __post_init__(self):
         if self.shard_tokens < 1:

@@ -67,6 +67,8 @@ class _TokenizeFn(beam.DoFn):
         self._enc = self._shared.acquire(lambda: _Holder(_load_encoding(name)), tag=name).enc
 
     def process(self, doc: Document):
+        # One document per call: Beam already runs a DoFn per core; the C encoder's own threads are
+        # for batch callers.
         flat, counts = self._enc.encode_for_shard([doc.text], num_threads=1)
         n = int(counts[0])
         self._documents.inc()

@@ -363,6 +363,10 @@ class Extractor:
             self._proc = subprocess.Popen(
                 [sys.executable, "-c", boot, root, str(fd), opts],
                 pass_fds=(fd,),
+                # numpy's BLAS would start a thread per core in every child for nothing (the
+                # stand-ins use no BLAS); one thread also makes a killed child reapable at once.
+                env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                     "MKL_NUM_THREADS": "1"},
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # a Ctrl-C meant for the parent does not hit the child
             )

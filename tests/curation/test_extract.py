@@ -220,7 +220,7 @@ def test_child_death_is_an_error_and_the_next_document_extracts():
         # a child that died while idle is replaced silently: nothing is lost
         pid = ex.child_pid
         os.kill(pid, signal.SIGKILL)
-        _wait_dead(pid)
+        _wait_reapable(pid)
         assert ex.extract(SIMPLE).keep and ex.child_pid != pid
 
 
@@ -297,7 +297,17 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _wait_reapable(pid: int, within: float = 2.0) -> None:
+    """Until our own child ``pid`` has exited and can be reaped (with threads still exiting, /proc
+    shows "Z" a moment before ``waitpid`` can collect it)."""
+    deadline = time.monotonic() + within
+    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        assert time.monotonic() < deadline, f"process {pid} still alive"
+        time.sleep(0.02)
+
+
 def _wait_dead(pid: int, within: float = 2.0) -> None:
+    """Until ``pid`` (not our child) has exited."""
     deadline = time.monotonic() + within
     while _alive(pid):
         assert time.monotonic() < deadline, f"process {pid} still alive"

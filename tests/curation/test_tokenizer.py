@@ -196,6 +196,17 @@ def test_word_at_a_time_runs_stop_at_every_offset(enc, tik):
     assert enc.encode_ordinary(text) == tik.encode_ordinary(text)
 
 
+def test_every_two_byte_piece_equals_tiktoken(enc, tik):
+    """A two-byte piece is a token or its two byte tokens, whatever path finds it: every ASCII
+    pair, alone and after a word, and every 2-byte UTF-8 character (a 1-character piece)."""
+    chars = [chr(c) for c in range(32, 127)] + ["\n", "\t", "\r", "\x00"]
+    texts = [a + b for a in chars for b in chars] + [chr(c) for c in range(0x80, 0x800)]
+    for text in texts:
+        assert enc.encode_ordinary(text) == tik.encode_ordinary(text), repr(text)
+    joined = "|".join("w" + t for t in texts)
+    assert enc.encode_ordinary(joined) == tik.encode_ordinary(joined)
+
+
 def test_long_piece_cache_returns_the_same_ids(enc, tik):
     """Pieces of 33..1024 bytes are cached per workspace; a repeat (or a hash-slot neighbour of
     another length) gives the ids of a fresh merge."""

@@ -194,10 +194,19 @@ class Extractor:
         """Children started after the first one (after kills or deaths)."""
         return max(0, self._started - 1)
 
-    def setup(self) -> None:
-        """Start the child if it is not running. Idempotent."""
+    def setup(self, wait: bool = True) -> None:
+        """Start the child if it is not running. Idempotent.
+
+        Args:
+            wait: wait until the child has imported trafilatura and said it is ready (and raise if
+                it cannot start). With False the child starts in the background and the first
+                page waits for it: a Beam worker loads its other models meanwhile.
+        """
         with self._lock:
-            self._ensure_child()
+            if wait:
+                self._ensure_child()
+            elif self._proc is None or self._proc.poll() is not None:
+                self._spawn()
 
     def close(self) -> None:
         """Stop the child: closing the socket makes it exit; kill it if it does not."""
@@ -448,13 +457,15 @@ def _child_main(fd: int, opts_json: str) -> None:
             # socket open, EOF never comes, but a changed parent pid still says it is gone.
             while not conn.poll(1.0):
                 if os.getppid() != parent:
-                    return
+                    os._exit(0)
             msg = conn.recv_bytes()
             for page in _unpack(msg):
                 LRU_TEST.clear()  # in-page dedup only: deterministic whatever came before
                 conn.send_bytes(_extract_one(trafilatura.extract, page, opts))
     except (EOFError, OSError):  # the parent closed the socket or died: nothing left to do
-        return
+        # Nothing to flush: skip tearing down lxml and trafilatura's modules (a few hundred ms
+        # that the parent, a Beam worker shutting down, would otherwise wait for).
+        os._exit(0)
 
 
 def _freeze_justext_stoplist() -> None:

@@ -256,7 +256,7 @@ class _ExtractFn(beam.DoFn):
         # One extraction worker process per DoFn instance: an instance runs one bundle at a time,
         # so its worker is never shared between threads.
         self._extractor = Extractor(self._config)
-        self._extractor.setup()
+        self._extractor.setup(wait=False)  # trafilatura loads while the other stages set up
 
     def process(self, doc: Document):
         # The extractor counts total, kept and dropped:<reason> itself.

@@ -149,11 +149,19 @@ def parse_header(raw: bytes, name: str = "shard", size: int | None = None) -> He
     if n_tokens < 0:
         raise ShardError(f"{name}: negative token count {n_tokens} in the header")
     if size is not None:
-        expected = HEADER_BYTES + 2 * n_tokens
-        if size != expected:
-            raise ShardError(f"{name}: header says {n_tokens:,} tokens ({expected:,} bytes) but "
-                             f"the file has {size:,} bytes; the write was cut short or the file "
-                             "was changed: re-run the job to rewrite it")
+        body = size - HEADER_BYTES
+        have = body // TOKEN_DTYPE.itemsize
+        if body % TOKEN_DTYPE.itemsize:
+            raise ShardError(f"{name}: {body:,} bytes after the header is not a whole number of "
+                             "uint16 tokens; the file is damaged: re-run the job to rewrite it")
+        if have < n_tokens:
+            raise ShardError(f"{name}: truncated: the header says {n_tokens:,} tokens but the "
+                             f"file holds only {have:,} ({size:,} bytes); the write was cut short:"
+                             " re-run the job")
+        if have > n_tokens:
+            raise ShardError(f"{name}: header token count {n_tokens:,} does not match the file, "
+                             f"which holds {have:,} tokens; the header or the tokens were changed:"
+                             " re-run the job")
     return Header(magic, version, n_tokens)
 
 

@@ -121,7 +121,10 @@ def shard_bytes(tokens: np.ndarray) -> bytes:
 def write_shard(path: str, tokens: np.ndarray) -> str:
     """Write a local shard atomically (temporary file, then rename); returns its sha256."""
     data = shard_bytes(tokens)
-    tmp = f"{path}.tmp-{os.getpid()}"
+    # Hidden, as the job's own writes (pipelines.sink.write_atomic): a leftover never matches
+    # *.bin and readers of the directory skip it.
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, f".{name}.tmp-{os.getpid()}")
     with open(tmp, "wb") as f:
         f.write(data)
     os.replace(tmp, path)

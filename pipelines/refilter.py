@@ -96,16 +96,14 @@ def plan(o: argparse.Namespace, stats: dict[str, Any]
     specs = [recipe.STAGES[k] for k in keys]
     configs = {}
     for spec in specs:
-        base = original.get(spec.key, {}).get("config")
-        base = _config_from_json(spec.config, base) if base else None
-        configs[spec.key] = recipe.configure(spec, overrides, base)
+        configs[spec.key] = recipe.configure(spec, overrides, _original_config(stats, spec.key))
     return specs, configs
 
 
 def _original_config(stats: dict[str, Any], key: str) -> Any:
     """The config the original run used for stage ``key``, or None if it did not run it."""
     for s in stats["job"]["stages"]:
-        if s.get("key") == key:
+        if s.get("key") == key and s.get("config"):
             return _config_from_json(recipe.STAGES[key].config, s["config"])
     return None
 

@@ -43,6 +43,7 @@ from pipelines import recipe
 from pipelines.dedup import DEDUP_NAMESPACE, DedupMinHash
 from pipelines import stats as stats_lib
 from pipelines.inputs import absolute_path, crawl_inputs, expand_inputs
+from pipelines.local import LocalRunner, is_direct
 from pipelines.options import CurationOptions, UsageError
 from pipelines.shard_sink import MANIFEST, TOKENIZE_NAMESPACE, WriteTokenShards
 from pipelines.sink import WriteDocuments, write_atomic
@@ -176,8 +177,14 @@ def with_local_defaults(argv: list[str], options: PipelineOptions) -> PipelineOp
     if "--default_sdk_harness_log_level" not in given:
         # Worker processes otherwise log every start-up step at INFO on the user's terminal.
         options.view_as(WorkerOptions).default_sdk_harness_log_level = "WARNING"
-    options.view_as(StandardOptions).runner = "DirectRunner"
+    if options.view_as(StandardOptions).runner is None:
+        options.view_as(StandardOptions).runner = "DirectRunner"
     return options
+
+
+def new_pipeline(options: PipelineOptions) -> beam.Pipeline:
+    """A pipeline on `LocalRunner` for the DirectRunner (no Prism download), else as asked."""
+    return beam.Pipeline(runner=LocalRunner() if is_direct(options) else None, options=options)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -270,8 +277,8 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
         # Locally, split even a single file finely enough that every worker gets a share.
         min_ranges = 1
         if is_local_runner(options):
-            min_ranges = 2 * max(1, options.view_as(DirectOptions).direct_num_workers or 1)
-        p = beam.Pipeline(options=options)
+            min_ranges = 8 * max(1, options.view_as(DirectOptions).direct_num_workers or 1)
+        p = new_pipeline(options)
         build(p, o, paths, stages, configs, min_ranges, progress_dir)
         if progress_dir is not None:
             from pipelines.progress import Monitor  # only the local CLI draws progress

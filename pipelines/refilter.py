@@ -130,11 +130,11 @@ def run(argv: list[str]) -> dict[str, Any]:
     files.sort()
 
     from pipelines.cc_to_shards import check_output, config_json, dedup_stats, output_stats, \
-        token_stats, with_local_defaults
+        new_pipeline, token_stats, with_local_defaults
 
     check_output(o.output)
     options = with_local_defaults(beam_args, PipelineOptions(beam_args))
-    p = beam.Pipeline(options=options)
+    p = new_pipeline(options)
     docs = (p
             | "Files" >> beam.Create(files)
             | "SpreadFiles" >> beam.Reshuffle()

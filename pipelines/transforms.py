@@ -26,6 +26,7 @@ from curation.pii import PiiConfig, PiiScrubber
 from curation.warc import ReadConfig, read_records, warcinfo_dump
 from filters.base import Filter
 from pipelines import coders, progress  # noqa: F401 (importing coders registers the Document coder)
+from pipelines.local import exit_quickly_in_worker
 from pipelines.inputs import dump_from_path, input_size, open_input, plan_ranges
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def _acquire(handle: shared.Shared, obj):
         obj.setup()
         return obj
 
+    exit_quickly_in_worker()
     return handle.acquire(load)
 
 
@@ -107,6 +109,7 @@ class _ReadWarcFn(beam.DoFn):
 
     def setup(self):
         self._progress = progress.Reporter(self._progress_dir)
+        exit_quickly_in_worker()
 
     def process(self, element) -> Iterable[Document]:
         path, start, end, dump = element

@@ -15,6 +15,12 @@ Usage::
         doc, decision = ex.extract_document(doc, count)
         # Decision(True) and doc.text = the plain text, or Decision(False, "extract_timeout"|...)
 
+        ex.submit(html)                             # pipelined: returns at once
+        result = ex.next_result()                   # results in submission order
+
+The pipelined pair lets the caller work on one page's text (language ID, PII, ...) while the
+child extracts the next page; a Beam worker keeps one page queued ahead (`pipelines.transforms`).
+
 Drop reasons: ``extract_timeout``, ``extract_error`` (trafilatura raised, or the child died),
 ``extract_empty`` (no text, or only whitespace) and ``extract_too_large`` (over
 ``max_html_bytes``; such a page is never sent to the child).
@@ -33,13 +39,15 @@ with ``python bench/extraction.py``.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import itertools
 import json
 import logging
 import os
 import pathlib
+import queue
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -55,10 +63,9 @@ ERROR = "extract_error"
 EMPTY = "extract_empty"
 TOO_LARGE = "extract_too_large"
 
-# Batches sent in one message are cut at this many documents or bytes, so that one call with a
-# whole bundle does not hold the bundle twice in memory (here and in the child).
-_BATCH_DOCS = 64
-_BATCH_BYTES = 16 * 2**20
+# `extract_many` keeps at most this many pages sent and unanswered, so that one call with a whole
+# bundle does not hold the bundle twice in memory (here and in the child).
+_MANY_IN_FLIGHT = 16
 
 # Result messages from the child start with one status byte.
 _TEXT, _EMPTY, _ERROR = b"T", b"N", b"E"
@@ -141,7 +148,7 @@ _DROPS = {r: Extraction(False, r) for r in (TIMEOUT, ERROR, EMPTY, TOO_LARGE)}
 class Extractor:
     """trafilatura in one persistent, killable child process.
 
-    Thread safety: one lock guards the socket for a whole round trip. The child extracts one page
+    Thread safety: one lock guards the child for a whole `extract_many` call. The child extracts one page
     at a time anyway, so a child per thread would only add parallelism by adding processes, and
     Beam already runs one SDK process per core: more children would oversubscribe the CPUs, and
     each costs 75-110 MB RSS. Give each DoFn instance its own Extractor (created in
@@ -158,12 +165,15 @@ class Extractor:
 
     def __init__(self, config: ExtractConfig = ExtractConfig()):
         self.config = config
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # extract_many holds it around submit/next_result
         self._proc: subprocess.Popen | None = None
         self._conn: Connection | None = None
         self._ready = False  # the current child has sent its "ready"
         self._started = 0  # children started so far
         self._logged: set[str] = set()  # reasons already logged once
+        # Submitted pages, oldest first: [utf-8 bytes sent to the child, None] until answered,
+        # or [None, result] for a page decided here (too large, not a string).
+        self._queue: collections.deque[list] = collections.deque()
 
     def __getstate__(self) -> dict:
         return {"config": self.config}
@@ -212,6 +222,7 @@ class Extractor:
         """Stop the child: closing the socket makes it exit; kill it if it does not."""
         with self._lock:
             self._stop(graceful=True)
+            self._queue.clear()
 
     # -- extraction ---------------------------------------------------------------------------
 
@@ -220,35 +231,20 @@ class Extractor:
         return self.extract_many([html])[0]
 
     def extract_many(self, htmls: Sequence[str]) -> list[Extraction]:
-        """Extract several pages with one round trip per batch, each page under its own timeout.
+        """Extract several pages, keeping the child busy, each page under its own timeout.
 
-        Pages are sent together and the child answers page by page; the clock of each page
-        starts when the answer for the previous one arrives. On a timeout the child is killed and
-        the rest of the batch goes to a new child.
-        """
-        results: list[Extraction | None] = [None] * len(htmls)
-        todo: list[tuple[int, bytes]] = []
-        for i, html in enumerate(htmls):
-            if not isinstance(html, str):
-                results[i] = self._drop(ERROR, f"expected str HTML, got {type(html).__name__}")
-                continue
-            data = html.encode("utf-8", "surrogatepass")  # lone surrogates survive the trip
-            if len(data) > self.config.max_html_bytes:
-                results[i] = _DROPS[TOO_LARGE]
-            else:
-                todo.append((i, data))
+        Thread-safe, like `extract`: the call holds the extractor until its last result."""
+        results: list[Extraction] = []
         with self._lock:
-            start = 0
-            while start < len(todo):
-                end, size = start, 0
-                while end < len(todo) and end - start < _BATCH_DOCS and (
-                    end == start or size + len(todo[end][1]) <= _BATCH_BYTES
-                ):
-                    size += len(todo[end][1])
-                    end += 1
-                self._run_batch(todo[start:end], results)
-                start = end
-        return results  # type: ignore[return-value]  # every slot is filled
+            if self._queue:
+                raise RuntimeError("extract_many() while submitted pages await next_result()")
+            for html in htmls:
+                self.submit(html)
+                if self.in_flight >= _MANY_IN_FLIGHT:
+                    results.append(self.next_result())
+            while self.in_flight:
+                results.append(self.next_result())
+        return results
 
     def extract_document(self, doc: Document, count: Count = no_count) -> tuple[Document, Decision]:
         """Replace ``doc.text`` (HTML) with its extracted text.
@@ -260,65 +256,84 @@ class Extractor:
             doc: a document whose text is HTML.
             count: injectable counter, ``count(name, n=1)``.
         """
-        return self.extract_documents([doc], count)[0]
+        return self.apply(doc, self.extract(doc.text), count)
 
     def extract_documents(
         self, docs: Sequence[Document], count: Count = no_count
     ) -> list[tuple[Document, Decision]]:
-        """`extract_document` for a batch, in one round trip per batch (see `extract_many`).
+        """`extract_document` for several documents (see `extract_many`)."""
+        return [self.apply(d, r, count) for d, r in zip(docs, self.extract_many([d.text for d in docs]))]
 
-        Args:
-            docs: documents whose text is HTML.
-            count: injectable counter, ``count(name, n=1)``.
-        """
-        out = []
-        for doc, res in zip(docs, self.extract_many([d.text for d in docs])):
-            count("total")
-            if res.keep:
-                count("kept")
-                out.append((dataclasses.replace(doc, text=res.text), KEPT))
+    @staticmethod
+    def apply(doc: Document, res: Extraction, count: Count = no_count) -> tuple[Document, Decision]:
+        """``doc`` with the extracted text of ``res`` and the decision, counted as
+        `extract_document` counts it."""
+        count("total")
+        if not res.keep:
+            count("dropped")
+            count(f"dropped:{res.reason}")
+            return doc, res.decision
+        count("kept")
+        return dataclasses.replace(doc, text=res.text), KEPT
+
+    # -- pipelined: the child works on the next pages while the caller uses earlier results ----
+
+    @property
+    def in_flight(self) -> int:
+        """Pages submitted whose result `next_result` has not returned yet."""
+        return len(self._queue)
+
+    def submit(self, html: str) -> None:
+        """Send one page to the child and return at once; `next_result` returns the results in
+        the order the pages were submitted. For one caller at a time (a DoFn instance)."""
+        with self._lock:
+            if not isinstance(html, str):
+                entry = [None, self._drop(ERROR, f"expected str HTML, got {type(html).__name__}")]
             else:
-                count("dropped")
-                count(f"dropped:{res.reason}")
-                out.append((doc, res.decision))
-        return out
+                data = html.encode("utf-8", "surrogatepass")  # lone surrogates survive the trip
+                too_large = len(data) > self.config.max_html_bytes
+                entry = [None, _DROPS[TOO_LARGE]] if too_large else [data, None]
+            self._queue.append(entry)
+            if entry[0] is not None:
+                self._send(entry[0])
+
+    def next_result(self) -> Extraction:
+        """The result of the oldest submitted page: waits for it at most ``timeout_s`` (counted
+        from this call), and kills and replaces the child if it takes longer or dies."""
+        with self._lock:
+            data, result = self._queue[0]
+            if result is None:
+                result = self._receive()
+            self._queue.popleft()
+            return result
 
     # -- child management ---------------------------------------------------------------------
 
-    def _run_batch(self, batch: list[tuple[int, bytes]], results: list) -> None:
-        pending = batch
-        while pending:
-            self._ensure_child()
-            assert self._conn is not None
-            msg = _pack([data for _, data in pending])
+    def _send(self, data: bytes) -> None:
+        self._ensure_child()
+        assert self._conn is not None
+        try:
+            self._conn.send_bytes(data)
+        except OSError:
+            pass  # the child died: `_receive` reports it for the page it was on and resends the rest
+
+    def _receive(self) -> Extraction:
+        """The child's answer for the page at the head of the queue."""
+        assert self._conn is not None
+        if not self._conn.poll(self.config.timeout_s):
+            result = self._drop(TIMEOUT, f"a page took over {self.config.timeout_s} s")
+        else:
             try:
-                self._conn.send_bytes(msg)
-            except OSError:  # the child died between our liveness check and the send: retry once
-                self._restart()
-                self._ensure_child()
-                try:
-                    self._conn.send_bytes(msg)
-                except OSError as err:
-                    for i, _ in pending:
-                        results[i] = self._drop(ERROR, f"cannot send to the child: {err}")
-                    self._stop(graceful=False)
-                    return
-            done = 0
-            for i, _ in pending:
-                if not self._conn.poll(self.config.timeout_s):
-                    results[i] = self._drop(TIMEOUT, f"a page took over {self.config.timeout_s} s")
-                    self._restart()
-                    break
-                try:
-                    msg = self._conn.recv_bytes()
-                except (EOFError, OSError):  # killed (OOM, segfault in lxml, ...) mid-page
-                    code = self._proc.poll() if self._proc is not None else None
-                    results[i] = self._drop(ERROR, f"extraction child died (exit code {code})")
-                    self._restart()
-                    break
-                results[i] = self._decode(msg)
-                done += 1
-            pending = pending[done + 1 :] if done < len(pending) else []
+                return self._decode(self._conn.recv_bytes())
+            except (EOFError, OSError):  # killed (OOM, segfault in lxml, ...) mid-page
+                code = self._proc.poll() if self._proc is not None else None
+                result = self._drop(ERROR, f"extraction child died (exit code {code})")
+        # The head page is lost with the child; the pages behind it go to a new one.
+        self._restart()
+        for data, res in itertools.islice(self._queue, 1, None):
+            if res is None:
+                self._send(data)
+        return result
 
     def _decode(self, msg: bytes) -> Extraction:
         status, body = msg[:1], msg[1:]
@@ -404,21 +419,6 @@ class Extractor:
             proc.wait()
 
 
-def _pack(pages: list[bytes]) -> bytes:
-    """One message: count, the lengths, then the pages back to back."""
-    return struct.pack(f"<I{len(pages)}Q", len(pages), *map(len, pages)) + b"".join(pages)
-
-
-def _unpack(msg: bytes) -> list[memoryview]:
-    (n,) = struct.unpack_from("<I", msg)
-    lengths = struct.unpack_from(f"<{n}Q", msg, 4)
-    view, pos, pages = memoryview(msg), 4 + 8 * n, []
-    for length in lengths:
-        pages.append(view[pos : pos + length])
-        pos += length
-    return pages
-
-
 # ---------------------------------------------------------------------------------------------
 # The child side
 
@@ -450,21 +450,34 @@ def _child_main(fd: int, opts_json: str) -> None:
 
     opts = json.loads(opts_json)
     trafilatura.extract(_WARMUP_HTML, **opts)
+    # A reader thread takes pages off the socket as they come, so the parent's sends never wait
+    # for our answers: it sends the next pages while it reads the answers to the earlier ones.
+    pages: queue.SimpleQueue = queue.SimpleQueue()
+    threading.Thread(target=_read_pages, args=(conn, parent, pages), daemon=True).start()
     try:
         conn.send_bytes(_READY)
+        while True:
+            page = pages.get()
+            LRU_TEST.clear()  # in-page dedup only: deterministic whatever came before
+            conn.send_bytes(_extract_one(trafilatura.extract, page, opts))
+    except OSError:  # the parent closed the socket or died
+        os._exit(0)
+
+
+def _read_pages(conn: Connection, parent: int, pages: queue.SimpleQueue) -> None:
+    """Put each page the parent sends on ``pages``; end the process when the parent is gone."""
+    try:
         while True:
             # Also wake up every second: if another process forked from the parent keeps our
             # socket open, EOF never comes, but a changed parent pid still says it is gone.
             while not conn.poll(1.0):
                 if os.getppid() != parent:
-                    os._exit(0)
-            msg = conn.recv_bytes()
-            for page in _unpack(msg):
-                LRU_TEST.clear()  # in-page dedup only: deterministic whatever came before
-                conn.send_bytes(_extract_one(trafilatura.extract, page, opts))
-    except (EOFError, OSError):  # the parent closed the socket or died: nothing left to do
-        # Nothing to flush: skip tearing down lxml and trafilatura's modules (a few hundred ms
-        # that the parent, a Beam worker shutting down, would otherwise wait for).
+                    raise EOFError
+            pages.put(conn.recv_bytes())
+    except (EOFError, OSError):
+        # The parent closed the socket: it wants no more answers, including for pages still
+        # queued. Nothing to flush, and skipping the teardown of lxml and trafilatura's modules
+        # saves a few hundred ms that the parent (a Beam worker shutting down) would wait for.
         os._exit(0)
 
 
@@ -484,7 +497,7 @@ def _freeze_justext_stoplist() -> None:
         pass
 
 
-def _extract_one(extract: Any, page: memoryview, opts: dict) -> bytes:
+def _extract_one(extract: Any, page: bytes, opts: dict) -> bytes:
     try:
         text = extract(str(page, "utf-8", "surrogatepass"), **opts)
     except Exception as err:  # trafilatura raised: report it, keep serving

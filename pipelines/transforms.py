@@ -12,12 +12,14 @@ Models and lists are loaded once per worker process: DoFns load in `setup()` thr
 
 from __future__ import annotations
 
+import collections
 import logging
 from typing import Callable, Iterable
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.utils import shared
+from apache_beam.utils.windowed_value import WindowedValue
 
 from curation.document import Document
 from curation.extract import ExtractConfig, Extractor
@@ -251,6 +253,10 @@ class FilterStage(beam.PTransform):
 
 
 class _ExtractFn(beam.DoFn):
+    # Pages handed to the child ahead of the one being waited for: while the child extracts
+    # them, this worker reads the next records and runs the later stages on earlier pages.
+    AHEAD = 1
+
     def __init__(self, config: ExtractConfig):
         self._config = config
         self._count = _Counters(EXTRACT_NAMESPACE)
@@ -261,11 +267,26 @@ class _ExtractFn(beam.DoFn):
         self._extractor = Extractor(self._config)
         self._extractor.setup(wait=False)  # trafilatura loads while the other stages set up
 
-    def process(self, doc: Document):
-        # The extractor counts total, kept and dropped:<reason> itself.
-        out, decision = self._extractor.extract_document(doc, self._count)
+    def start_bundle(self):
+        self._waiting: collections.deque = collections.deque()  # (doc, timestamp, window)
+
+    def process(self, doc: Document, timestamp=beam.DoFn.TimestampParam,
+                window=beam.DoFn.WindowParam):
+        self._extractor.submit(doc.text)
+        self._waiting.append((doc, timestamp, window))
+        if len(self._waiting) > self.AHEAD:
+            yield from self._next()
+
+    def finish_bundle(self):
+        while self._waiting:
+            yield from self._next()
+
+    def _next(self):
+        doc, timestamp, window = self._waiting.popleft()
+        # The extractor counts total, kept and dropped:<reason>.
+        out, decision = Extractor.apply(doc, self._extractor.next_result(), self._count)
         if decision.keep:
-            yield out
+            yield WindowedValue(out, timestamp, (window,))
 
     def teardown(self):
         self._extractor.close()

@@ -211,6 +211,37 @@ def test_timeout_kills_the_child_and_the_next_document_extracts(caplog):
         assert [r.getMessage().split(":")[0] for r in caplog.records] == [TIMEOUT]
 
 
+def test_pipelined_results_come_back_in_order_past_a_timeout():
+    """submit() returns at once; next_result() answers in submission order, a page decided
+    without the child (too large, not a string) keeps its place, and after a timeout the pages
+    queued behind the slow one are re-sent to the new child."""
+    pages = [SIMPLE.replace("Ferry", f"Boat{i}") for i in range(6)]
+    with Extractor(ExtractConfig(timeout_s=0.25, max_html_bytes=3 * 10**6)) as ex:
+        t = time.monotonic()
+        for html in (pages[0], slow_page(), pages[1], "x" * (4 * 10**6), None, pages[2]):
+            ex.submit(html)
+        assert time.monotonic() - t < 0.2  # nothing waited for an answer
+        assert ex.in_flight == 6
+        out = [ex.next_result() for _ in range(6)]
+        assert ex.in_flight == 0 and ex.restarts == 1
+        assert [r.reason for r in out] == ["", TIMEOUT, "", TOO_LARGE, ERROR, ""]
+        assert [re.search(r"Boat\d", r.text).group() for r in (out[0], out[2], out[5])] == [
+            "Boat0", "Boat1", "Boat2"]
+        # a window of pages in flight gives what one-by-one gives
+        got = []
+        for html in pages:
+            ex.submit(html)
+            if ex.in_flight > 2:
+                got.append(ex.next_result())
+        while ex.in_flight:
+            got.append(ex.next_result())
+        assert got == [ex.extract(h) for h in pages]
+        with pytest.raises(RuntimeError, match="await next_result"):
+            ex.submit(SIMPLE)
+            ex.extract_many([SIMPLE])
+        assert ex.next_result().keep
+
+
 def test_child_death_is_an_error_and_the_next_document_extracts():
     with Extractor(ExtractConfig(timeout_s=60, max_html_bytes=10**8)) as ex:
         pid = ex.child_pid

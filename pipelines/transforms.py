@@ -269,6 +269,8 @@ class _ExtractFn(beam.DoFn):
 
     def start_bundle(self):
         self._waiting: collections.deque = collections.deque()  # (doc, timestamp, window)
+        while self._extractor.in_flight:  # pages of a bundle that failed and will be retried
+            self._extractor.next_result()
 
     def process(self, doc: Document, timestamp=beam.DoFn.TimestampParam,
                 window=beam.DoFn.WindowParam):
@@ -283,7 +285,7 @@ class _ExtractFn(beam.DoFn):
 
     def _next(self):
         doc, timestamp, window = self._waiting.popleft()
-        # The extractor counts total, kept and dropped:<reason>.
+        # Extractor.apply counts total, kept and dropped:<reason>.
         out, decision = Extractor.apply(doc, self._extractor.next_result(), self._count)
         if decision.keep:
             yield WindowedValue(out, timestamp, (window,))

@@ -160,8 +160,9 @@ def check_output(output: str | None) -> None:
 
 
 def is_local_runner(options: PipelineOptions) -> bool:
+    """The DirectRunner (the default) or Prism: the job runs on this machine."""
     runner = options.view_as(StandardOptions).runner
-    return runner is None or str(runner).lower() in ("directrunner", "direct", "prismrunner")
+    return is_direct(options) or str(runner).lower() == "prismrunner"
 
 
 def with_local_defaults(argv: list[str], options: PipelineOptions) -> PipelineOptions:

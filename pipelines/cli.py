@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 
@@ -259,10 +258,9 @@ def entry() -> None:
     argv = sys.argv[1:]
     code = main(argv)
     if argv and argv[0] in ("run", "refilter"):
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        from pipelines.local import exit_without_teardown  # Beam is imported by now
+
+        exit_without_teardown(code)
     sys.exit(code)
 
 

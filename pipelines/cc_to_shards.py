@@ -262,6 +262,10 @@ def run(argv: list[str] | None = None, progress: Callable | None = None) -> dict
     argv = list(sys.argv[1:] if argv is None else argv)
     o, beam_args = CurationOptions.parse_known_args(argv)
     options = PipelineOptions(beam_args)
+    # Models and lists load on the workers, which on a portable runner start in another directory.
+    for name in ("blocklist", "lid_model"):
+        if getattr(o, name) is not None:
+            setattr(o, name, absolute_path(getattr(o, name)))
     try:
         stages, configs = resolve_recipe(o)
     except recipe.RecipeError as e:

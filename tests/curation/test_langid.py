@@ -140,3 +140,100 @@ def test_english_accuracy_all_75_languages(lid, shared_data):
     # A stricter threshold keeps less English and less of everything else.
     _, en_strict, other_strict = evaluate(docs, LanguageConfig(min_score=0.9))
     assert en_strict < en_kept and other_strict <= other_kept
+
+
+# ---------------------------------------------------------------------------------------------
+# The C predictor (curation._langid) against fastText itself: the same label and the same
+# probability, bit for bit.
+
+def _both(lid, line):
+    """(C predictor, fastText) top-1 for one line, each as (label, probability) or None."""
+    fast, f = lid._model.fast, lid._model.f
+    top = fast.predict(line.encode("utf-8", "replace"))
+    theirs = f.predict(line, 1, 0.0, "replace")
+    return ((lid._model.labels[top[0]], top[1]) if top else None,
+            (theirs[0][1], theirs[0][0]) if theirs else None)
+
+
+def test_c_predictor_is_in_use(lid):
+    assert lid._model.fast is not None and len(lid._model.labels) == 176
+
+
+def test_c_predictor_equals_fasttext_on_every_sentence(lid, shared_data):
+    files = sorted((shared_data / "langid" / "sentences").glob("*.txt"))
+    assert len(files) > 60
+    n = 0
+    for path in files:
+        for s in path.read_text(encoding="utf-8").splitlines():
+            mine, theirs = _both(lid, s.replace("\n", " ") + "\n")
+            assert mine == theirs, (path.name, s)
+            n += 1
+    assert n > 50_000
+
+
+def test_c_predictor_equals_fasttext_on_real_pages(lid, shared_data):
+    # the raw HTML of the 1,301 pages (first 20 kB each): long lines, markup, every script
+    from curation.warc import read_records
+
+    with open(shared_data / "pages" / "real-pages.warc.gz", "rb") as f:
+        docs = list(read_records(f, "pages"))
+    assert len(docs) == 1301
+    for d in docs:
+        line = d.text[:20_000].replace("\n", " ") + "\n"
+        mine, theirs = _both(lid, line)
+        assert mine == theirs, d.url
+
+
+@pytest.mark.parametrize("line", [
+    "\n", " \t\x0b\x0c\r\x00 \n", "no newline at the end", "two\nlines: only the first counts\n",
+    "before </s> after\n", "</s>\n", "__label__en\n", "__label__fr is a label-like word\n",
+    "a " + "b" * 5000 + " c\n", "é" * 3000 + "\n", "\U0001F600" * 500 + "\n",
+    "mixed ελληνικά русский 中文 العربية עברית हिन्दी\n", "1234 5678 90\n",
+])
+def test_c_predictor_edge_lines(lid, line):
+    mine, theirs = _both(lid, line)
+    assert mine == theirs
+
+
+def test_c_predictor_arbitrary_text(lid):
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=300, deadline=None)
+    @hypothesis.given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+    def check(text):
+        mine, theirs = _both(lid, text + "\n")
+        assert mine == theirs
+
+    check()
+
+
+def test_falls_back_to_fasttext_when_the_c_predictor_differs(monkeypatch, caplog):
+    import curation._langid as c_langid
+    from curation import langid as langid_module
+
+    real = c_langid.Model
+
+    class Wrong:  # a C predictor that scores everything as the first label, probability 1
+        def __init__(self, data):
+            self.labels = real(data).labels
+
+        def predict(self, line):
+            return 0, 1.0
+
+    monkeypatch.setattr(c_langid, "Model", Wrong)
+    model = langid_module._Model(langid_module.default_model_path())
+    assert model.fast is None and "differs from fastText" in caplog.text
+    assert model.predict("Which baking dish is best to bake a banana bread?\n")[0] == "__label__en"
+
+
+def test_unsupported_model_file_is_refused(tmp_path):
+    import curation._langid as c_langid
+
+    with pytest.raises(ValueError, match="not a fastText model"):
+        c_langid.Model(b"\x00" * 64)
+    from curation.langid import default_model_path
+
+    data = open(default_model_path(), "rb").read()
+    with pytest.raises(ValueError):
+        c_langid.Model(data[:5000])  # truncated

@@ -13,7 +13,7 @@ wrapper then appends the one ``"\\n"`` that ends the line, and the best label wi
 probability is kept.
 
 Predictions come from `curation._langid`, a C version of fastText's prediction for this kind of
-model (3.7x faster on page texts: fastText spends most of a call building std::strings for
+model (4.5x faster on page texts: fastText spends most of a call building std::strings for
 character n-grams and looking them up in a std::unordered_map). It performs the same float
 operations in the same order, so labels and probabilities are the same bits as fastText's (tested
 on 75k real texts). When a model is loaded, both predict a fixed set of lines

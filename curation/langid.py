@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
+import mmap
 import os
 import threading
 
@@ -92,8 +93,8 @@ class _Model:
         try:
             from curation import _langid
 
-            with open(path, "rb") as fh:
-                fast = _langid.Model(fh.read())
+            with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                fast = _langid.Model(mm)  # copies what it keeps: no 126 MB bytes for the .bin
         except (ImportError, ValueError, OSError) as e:
             log.info("language id with fastText itself (%s): %s", path, e)
             return

@@ -237,3 +237,33 @@ def test_unsupported_model_file_is_refused(tmp_path):
     data = open(default_model_path(), "rb").read()
     with pytest.raises(ValueError):
         c_langid.Model(data[:5000])  # truncated
+
+
+@pytest.mark.parametrize("quantize", [False, True])
+def test_c_predictor_on_freshly_trained_models(shared_data, tmp_path, quantize):
+    """The paths lid.176.ftz does not take: a dense input matrix with every n-gram bucket (a .bin),
+    and a quantized one with quantized norms and a pruned n-gram index."""
+    import random
+
+    import fasttext
+
+    import curation._langid as c_langid
+
+    lines = [f"__label__{code} {s}" for code in ("en", "de", "fr", "es", "nl", "ru", "zh", "ar")
+             for s in sentences(shared_data, code, 300)]
+    random.Random(0).shuffle(lines)
+    train = tmp_path / "train.txt"
+    train.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = fasttext.train_supervised(input=str(train), loss="hs", dim=16, minn=2, maxn=4,
+                                      wordNgrams=1, epoch=2, bucket=50000, thread=1, verbose=0)
+    if quantize:
+        model.quantize(input=str(train), qnorm=True, retrain=False, cutoff=2000, dsub=2)
+    path = tmp_path / ("m.ftz" if quantize else "m.bin")
+    model.save_model(str(path))
+    fast = c_langid.Model(path.read_bytes())
+    labels = [label.decode() for label in fast.labels]
+    for s in [line.split(" ", 1)[1] for line in lines[:400]] + ["a " + "b" * 3000, "\t\x00x"]:
+        theirs = model.f.predict(s + "\n", 1, 0.0, "strict")
+        top = fast.predict((s + "\n").encode())
+        assert ((labels[top[0]], top[1]) if top else None) == (
+            (theirs[0][1], theirs[0][0]) if theirs else None), s

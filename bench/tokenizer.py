@@ -23,6 +23,10 @@ What it does (2-3 minutes on a busy 2-core box):
        sink:      ours only, ``encode_for_shard(docs, num_threads=1 or N)``: uint16 ids straight
                   into one flat array (what the shard writer uses); fastokens' flat-buffer
                   ``encode_batch_flat`` is shown beside it.
+     Each pass runs on as many cores as it has threads (``sched_setaffinity``; ``--no-pin`` to
+     lift it): fastokens' single-text call spreads a long text over its own thread pool, one
+     thread per core, so without this its "1 thread" pass used up to 1.22 cores here. The
+     script prints the CPU seconds per wall second of every kept pass.
      OPENBLAS_NUM_THREADS=1 in every child (numpy's BLAS threads otherwise spin at import).
      The whole round (every library, every mode) runs ``--repeat`` times, each time in fresh
      processes, and each cell keeps its best pass: on a shared box the load, not the encoder, sets
@@ -205,7 +209,20 @@ def _digest(ids_lists) -> tuple[int, str]:
     return n, h.hexdigest()[:16]
 
 
-def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path) -> dict:
+def pin_to_cores(n: int) -> None:
+    """Let this process (and every thread it starts from now on) run on ``n`` cores only.
+
+    "1 thread" must mean one core for every library: fastokens' single-text ``encode_ordinary``
+    splits a long text over its own thread pool, sized by the machine's core count whatever
+    RAYON_NUM_THREADS says (0.3.5 used 1.07-1.22 CPU seconds per wall second here)."""
+    if hasattr(os, "sched_setaffinity"):
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, set(cores[:max(1, n)]))
+
+
+def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = True) -> dict:
+    if pin:
+        pin_to_cores(threads)  # before the library loads and starts any thread
     with open(tmp / "corpus.pkl", "rb") as f:
         parts, warm = pickle.load(f)
     one, batch, flat = _load(lib, tmp)
@@ -222,6 +239,7 @@ def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path) -> dict:
         ids = flat_ids = None
         gc.collect()
         gc.disable()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         if mode == "single":
             ids = [one(doc) for doc in docs]
@@ -230,6 +248,7 @@ def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path) -> dict:
         else:
             flat_ids = flat(docs, threads)
         dt = time.perf_counter() - t0
+        cpu = time.process_time() - c0
         gc.enable()
         if mode in ("single", "batch"):
             n, digest = _digest(ids)
@@ -240,7 +259,7 @@ def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path) -> dict:
             if lib == "ours":  # drop the EOT before each document to compare with plain ids
                 a = a[a != 50256]
             n, digest = _digest([a])
-        out[part] = {"seconds": dt, "tokens": n, "digest": digest}
+        out[part] = {"seconds": dt, "cpu": cpu, "tokens": n, "digest": digest}
     return out
 
 
@@ -248,10 +267,12 @@ def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path) -> dict:
 # driver
 
 
-def run_child(lib: str, mode: str, threads: int, tmp: pathlib.Path) -> dict | None:
+def run_child(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = True) -> dict | None:
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", RAYON_NUM_THREADS=str(threads),
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     cmd = [sys.executable, __file__, "--worker", lib, "--mode", mode, "--threads", str(threads), "--tmp", str(tmp)]
+    if not pin:
+        cmd.append("--no-pin")
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         print(f"  ! {lib} {mode}: failed: {r.stderr.strip().splitlines()[-1:]}")
@@ -271,12 +292,15 @@ def main(argv=None) -> None:
     ap.add_argument("--corpus", type=pathlib.Path, metavar="FILE",
                     help="read the corpus from FILE (made by --save-corpus) instead of --data, "
                          "e.g. on a machine without ../shared/data")
+    ap.add_argument("--no-pin", action="store_true",
+                    help="do not restrict each pass to as many cores as it has threads (a library "
+                         "with its own thread pool then uses every core in its 1-thread pass)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--mode", help=argparse.SUPPRESS)
     ap.add_argument("--tmp", type=pathlib.Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.mode, args.threads, args.tmp)))
+        print(json.dumps(worker(args.worker, args.mode, args.threads, args.tmp, not args.no_pin)))
         return
 
     if args.save_corpus:
@@ -304,7 +328,7 @@ def main(argv=None) -> None:
             pickle.dump((parts, warm), f)
         write_vocab_files(tmp)
         mb = {p: sum(len(d.encode("utf-8", "replace")) for d in parts[p]) / 1e6 for p in PARTS}
-        print(f"corpus: " + ", ".join(f"{p} {mb[p]:.2f} MB ({len(parts[p])} docs)" for p in PARTS)
+        print("corpus: " + ", ".join(f"{p} {mb[p]:.2f} MB ({len(parts[p])} docs)" for p in PARTS)
               + f"; warm-up {sum(len(d) for d in warm) / 1e6:.2f} M chars; {args.threads} threads")
         T = args.threads
         plan = []  # (label, lib, mode, threads)
@@ -317,7 +341,7 @@ def main(argv=None) -> None:
         best: dict[str, dict | None] = {}
         for _ in range(args.repeat):
             for label, lib, mode, threads in plan:
-                res = run_child(lib, mode, threads, tmp)
+                res = run_child(lib, mode, threads, tmp, not args.no_pin)
                 if res is None:
                     continue
                 old = best.get(label)
@@ -344,7 +368,16 @@ def main(argv=None) -> None:
             cells.append(cell)
         print(f"| {label} | " + " | ".join(cells) + " |")
     print(f"\nMB/s of UTF-8 input (x = speed relative to tiktoken 1 thread); one timed pass per part "
-          f"after warm-up, fresh process per pass, best of {args.repeat}.")
+          f"after warm-up, fresh process per pass, best of {args.repeat}; "
+          + ("each pass runs on as many cores as it has threads." if not args.no_pin
+             else "every pass may use every core (--no-pin)."))
+    print("\nCPU seconds per wall second of the kept passes (above 1.0: more than one core busy):")
+    print("| encoder | " + " | ".join(PARTS) + " |")
+    print("|---|" + "---:|" * len(PARTS))
+    for label, lib, res in rows:
+        if res:
+            print(f"| {label} | " + " | ".join(f"{res[p]['cpu'] / res[p]['seconds']:.2f}"
+                                               for p in PARTS) + " |")
 
 
 if __name__ == "__main__":

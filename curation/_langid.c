@@ -27,6 +27,7 @@
 #include <string.h>
 
 #define FT_MAGIC 793712314
+#define LABEL_PREFIX "__label__" /* fastText's args.label: not saved in the file, always this */
 #define KSUB 256
 #define LOSS_HS 1
 #define MODEL_SUP 3
@@ -39,8 +40,6 @@ typedef struct { /* product quantizer */
 typedef struct {
     PyObject_HEAD
     int32_t dim, minn, maxn, bucket, nwords, nlabels, size;
-    char label_prefix[16];
-    size_t label_prefix_len;
     /* dictionary: entry i's bytes are words[woff[i] : woff[i+1]] */
     uint8_t *words;
     int64_t *woff;
@@ -148,8 +147,14 @@ static inline int32_t ngram_row(const Model *m, int32_t b) {
     }
 }
 
-/* Dictionary::computeSubwords of "<" + w + ">": calls emit(row) for each kept n-gram, in order. */
+/* Dictionary::computeSubwords of "<" + w + ">": the rows of its kept n-grams, in order, into
+ * out[0:cap]; returns how many there are (at most subword_bound(m, n)), or NO_MEMORY. */
+#define NO_MEMORY ((size_t)-1)
 #define MAX_WORD 4096
+static inline size_t subword_bound(const Model *m, size_t n) { /* <= maxn n-grams per start */
+    return (n + 2) * (size_t)(m->maxn > 0 ? m->maxn : 0);
+}
+
 static size_t subword_rows(const Model *m, const uint8_t *w, size_t n, int32_t *out, size_t cap) {
     uint8_t buf[MAX_WORD + 2];
     const uint8_t *word = buf;
@@ -157,7 +162,7 @@ static size_t subword_rows(const Model *m, const uint8_t *w, size_t n, int32_t *
     size_t len = n + 2, k = 0;
     if (len > sizeof buf) {
         heap = malloc(len);
-        if (!heap) return 0;
+        if (!heap) return NO_MEMORY;
         word = heap;
     }
     ((uint8_t *)word)[0] = '<';
@@ -244,6 +249,7 @@ static PyObject *Model_predict(Model *m, PyObject *arg) {
     float hidden[512];
     int32_t sub[1024];
     int64_t count = 0;
+    int oom = 0;
     Best best = {0, 0, 0};
     memset(hidden, 0, sizeof hidden);
     Py_BEGIN_ALLOW_THREADS
@@ -264,37 +270,36 @@ static PyObject *Model_predict(Model *m, PyObject *arg) {
             wl = j - i;
             i = j; /* a '\n' after the word is read again next time: EOS */
         }
+        int is_eos = eos || (wl == 4 && memcmp(w, "</s>", 4) == 0);
         int32_t wid = word_id(m, w, wl);
         int label = wid >= 0 ? m->type[wid] == 1
-                             : (wl >= m->label_prefix_len && memcmp(w, m->label_prefix, m->label_prefix_len) == 0);
+                             : (wl >= strlen(LABEL_PREFIX) && memcmp(w, LABEL_PREFIX, strlen(LABEL_PREFIX)) == 0);
         if (!label) {
             if (wid >= 0) {
                 for (int64_t k = m->roff[wid]; k < m->roff[wid + 1]; k++, count++) add_row(m, hidden, m->rows[k]);
-            } else if (!(wl == 4 && memcmp(w, "</s>", 4) == 0)) {
-                size_t k = subword_rows(m, w, wl, sub, 1024);
-                if (k > 1024) { /* a huge word: its n-grams again, without the small buffer */
-                    int32_t *big = malloc(k * sizeof *big);
-                    if (big) {
-                        subword_rows(m, w, wl, big, k);
-                        for (size_t t = 0; t < k; t++) add_row(m, hidden, big[t]);
-                        free(big);
-                        count += (int64_t)k;
-                    }
-                } else {
-                    for (size_t t = 0; t < k; t++) add_row(m, hidden, sub[t]);
+            } else if (!is_eos) {
+                size_t cap = subword_bound(m, wl);
+                int32_t *rows = cap <= 1024 ? sub : malloc(cap * sizeof *rows); /* a huge word */
+                if (!rows) { oom = 1; break; }
+                size_t k = subword_rows(m, w, wl, rows, cap);
+                if (k != NO_MEMORY) {
+                    for (size_t t = 0; t < k; t++) add_row(m, hidden, rows[t]);
                     count += (int64_t)k;
                 }
+                if (rows != sub) free(rows);
+                if (k == NO_MEMORY) { oom = 1; break; }
             }
         }
-        if (eos || (wl == 4 && memcmp(w, "</s>", 4) == 0)) break;
+        if (is_eos) break;
     }
-    if (count > 0) {
+    if (count > 0 && !oom) {
         float a = (float)(1.0 / (double)count); /* Vector::mul(1.0 / input.size()) */
         for (int32_t j = 0; j < m->dim; j++) hidden[j] *= a;
         dfs(m, 2 * m->nlabels - 2, 0.0f, hidden, &best);
     }
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
+    if (oom) return PyErr_NoMemory();
     if (!best.have) Py_RETURN_NONE;
     return Py_BuildValue("(if)", best.node, expf(best.score));
 }
@@ -385,7 +390,7 @@ static int build_rows(Model *m) { /* Dictionary::initNgrams: each word's own row
     for (int32_t i = 0; i < m->nwords; i++) {
         const uint8_t *w = m->words + m->woff[i];
         size_t n = (size_t)(m->woff[i + 1] - m->woff[i]);
-        size_t need = 1 + (i == m->eos ? 0 : subword_rows(m, w, n, NULL, 0));
+        size_t need = 1 + (i == m->eos ? 0 : subword_bound(m, n));
         while (used + need > cap) {
             int32_t *p = realloc(m->rows, (cap *= 2) * sizeof(int32_t));
             if (!p) { PyErr_NoMemory(); return -1; }
@@ -393,7 +398,11 @@ static int build_rows(Model *m) { /* Dictionary::initNgrams: each word's own row
         }
         m->roff[i] = (int64_t)used;
         m->rows[used++] = i;
-        if (i != m->eos) used += subword_rows(m, w, n, m->rows + used, need - 1);
+        if (i != m->eos) {
+            size_t k = subword_rows(m, w, n, m->rows + used, need - 1);
+            if (k == NO_MEMORY) { PyErr_NoMemory(); return -1; }
+            used += k;
+        }
     }
     m->roff[m->nwords] = (int64_t)used;
     return 0;
@@ -448,8 +457,6 @@ static int Model_init(Model *m, PyObject *args, PyObject *kw) {
         goto done;
     }
     if (version == 11) m->maxn = 0; /* FastText::loadModel: old supervised models had no n-grams */
-    strcpy(m->label_prefix, "__label__"); /* the args.label of every model fastText saves */
-    m->label_prefix_len = 9;
     if (load_dictionary(m, &r, &counts) < 0) goto done;
     m->quant = rd_u8(&r) != 0;
     if (m->quant) {

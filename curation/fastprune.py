@@ -286,6 +286,18 @@ class _ArticleBody(_Standin):
                     yield el
 
 
+def _first_frame(tree, matches):
+    """A generator of the first article/div/main/section below ``tree`` (``.//*`` excludes the
+    context node) whose attributes pass ``matches(get, id, class)``; trafilatura takes next()."""
+    for el in tree.iter(*_FRAMES):
+        if not el.attrib or el is tree:
+            continue
+        get = el.get
+        if matches(get, get("id", ""), get("class", "")):
+            yield el
+            return
+
+
 class _Story(_Standin):
     """BODY_XPATH[2]: the first article/div/main/section named like a story or post body."""
 
@@ -295,18 +307,13 @@ class _Story(_Standin):
                           "-content|single-post|main-column|wpb_text_column|story-body"
                           "|field-body").search
 
+    def _matches(self, get, idv: str, clv: str) -> bool:
+        return (get("role") == "article" or idv == "article" or idv == "story"
+                or clv in ("postarea", "art-postcontent", "text", "cell", "story")
+                or bool(self._ids(idv) or self._fulltext(clv) or self._classes(clv)))
+
     def __call__(self, tree):
-        for el in tree.iter(*_FRAMES):
-            if not el.attrib:
-                continue
-            get = el.get
-            idv, clv = get("id", ""), get("class", "")
-            if ((get("role") == "article" or idv == "article" or idv == "story"
-                    or clv in ("postarea", "art-postcontent", "text", "cell", "story")
-                    or self._ids(idv) or self._fulltext(clv) or self._classes(clv))
-                    and el is not tree):
-                yield el
-                return
+        return _first_frame(tree, self._matches)
 
 
 class _MainContent(_Standin):
@@ -315,19 +322,14 @@ class _MainContent(_Standin):
     _ids = re.compile("content-main|content-body|contentBody").search
     _classes = re.compile("content[-_]main|content(?:-|__)body").search
 
-    def __call__(self, tree):
-        for el in tree.iter(*_FRAMES):
-            if not el.attrib:
-                continue
-            get = el.get
-            idv, clv = get("id", ""), get("class", "")
-            if ((idv == "content" or clv == "content" or self._ids(idv) or self._classes(clv)
+    def _matches(self, get, idv: str, clv: str) -> bool:
+        return bool(idv == "content" or clv == "content" or self._ids(idv) or self._classes(clv)
                     or "main-content" in idv.replace("C", "c").replace("M", "m")
                     or "main-content" in clv.replace("C", "c").replace("M", "m")
                     or "page-content" in clv.replace("C", "c").replace("P", "p"))
-                    and el is not tree):
-                yield el
-                return
+
+    def __call__(self, tree):
+        return _first_frame(tree, self._matches)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -156,12 +156,16 @@ def split_warc(src: str, out_dir: str, parts: int, limit: int | None = None,
         n = len(spans)
         if head == b"\x1f\x8b" and _members_are_records(src, spans):
             with open(src, "rb") as f:
+                rewritten: dict[int, bytes] = {}  # each record's header rewritten once, not per copy
                 for c in range(copies):
                     for i, (offset, length) in enumerate(spans):
-                        f.seek(offset)
-                        member = f.read(length)
-                        if payload_type:
-                            member = with_payload_type(member)
+                        if payload_type and i in rewritten:
+                            member = rewritten[i]
+                        else:
+                            f.seek(offset)
+                            member = f.read(length)
+                            if payload_type:
+                                member = rewritten[i] = with_payload_type(member)
                         outs[(c * n + i) % parts].write(member)
         else:  # whole-file gzip or plain WARC: write each record as its own gzip member
             writers = [WARCWriter(o, gzip=True) for o in outs]
@@ -206,8 +210,9 @@ def with_payload_type(member: bytes) -> bytes:
     if (not re.search(rb"(?im)^warc-type:[ \t]*response[ \t\r]*$", head)
             or re.search(rb"(?im)^" + _PAYLOAD_TYPE.encode() + rb":", head)):
         return member
-    mime = _media_type(raw[end + 4:raw.find(_HEAD_END, end + 4)])
-    if mime is None:
+    http_end = raw.find(_HEAD_END, end + 4)
+    mime = _media_type(raw[end + 4:http_end]) if http_end >= 0 else None
+    if mime is None:  # no complete HTTP header block: leave the record as it is
         return member
     raw = head + f"\r\n{_PAYLOAD_TYPE}: {mime}".encode("latin-1") + raw[end:]
     return gzip.compress(raw, compresslevel=6, mtime=0)

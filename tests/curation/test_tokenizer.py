@@ -196,6 +196,26 @@ def test_word_at_a_time_runs_stop_at_every_offset(enc, tik):
     assert enc.encode_ordinary(text) == tik.encode_ordinary(text)
 
 
+def test_block_scanner_splits_at_every_offset_of_a_block(enc, tik):
+    """ASCII text is split 64 bytes at a time from bit masks (block_starts in _bpe.c): each kind
+    of piece boundary at every offset around the first and second block's edges (contractions,
+    a space before a word, runs of whitespace, a non-ASCII byte that stops the block) splits as
+    tiktoken does, in the middle of a text and at its end."""
+    import platform
+
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        assert _bpe.BLOCK_SCAN == 1  # the SSE2 masks agree with the generated tables
+    probes = ["'s", "'ll", "'re", "'ve", "'d", "'t", "'m", "'S", "'l", "'", "''s", " 's", "\n's",
+              "x's'd", "'sx", "'ster", "'ment", "'ree", " x", "  x", "   (", "\t x", "\n\n", " \n x", "\r\n", "  ", "12a",
+              "a1", " 1", "é", " é", "\u00a0x", " \u00a0", "\u3000 ", "\x00", "\x0b\x0c", "_"]
+    for filler in ("x", " ", "7", ".", "ab "):
+        for k in range(0, 140):
+            head = (filler * k)[:k]
+            for probe in probes:
+                for text in (head + probe, head + probe + " tail's end", head + probe + "é"):
+                    assert enc.encode_ordinary(text) == tik.encode_ordinary(text), repr(text)
+
+
 def test_every_two_byte_piece_equals_tiktoken(enc, tik):
     """A two-byte piece is a token or its two byte tokens, whatever path finds it: every ASCII
     pair, alone and after a word, and every 2-byte UTF-8 character (a 1-character piece)."""

@@ -13,7 +13,8 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
-$(VENV)/.installed: setup.cfg pyproject.toml setup.py
+# the C extensions are built by the install, so a change to their sources reinstalls
+$(VENV)/.installed: setup.cfg pyproject.toml setup.py curation/_bpe.c curation/_langid.c curation/_gen_unicode.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

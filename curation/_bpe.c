@@ -290,23 +290,20 @@ static inline uint64_t block_starts(const uint8_t *s, size_t n, size_t i) {
     return ((st & valid) | end) & ~(uint64_t)1;
 }
 
-/* At import: the SSE2 ranges must give each ASCII byte the class of the generated tables, in
- * every lane, and mark every high byte; otherwise encoding uses next_piece() alone. */
+/* At import: the masks must give each ASCII byte the class of the generated tables, in every
+ * lane, and mark every high byte; otherwise encoding uses next_piece() alone. */
 static int check_classify64(void) {
     uint8_t buf[64];
     for (int b = 0; b < 256; b++) {
-        for (int lane = 0; lane < 64; lane++) {
-            memset(buf, 'x', sizeof buf);
-            buf[lane] = (uint8_t)b;
-            Masks64 m;
-            classify64(buf, &m);
-            uint64_t bit = (uint64_t)1 << lane;
-            int c = b < 0x80 ? ascii_cls[b] : -1;
-            if (((m.high & bit) != 0) != (b >= 0x80) || ((m.letter & bit) != 0) != (c == C_LETTER) ||
-                ((m.digit & bit) != 0) != (c == C_NUMBER) || ((m.space & bit) != 0) != (c == C_SPACE) ||
-                ((m.sp & bit) != 0) != (b == ' ') || ((m.apos & bit) != 0) != (b == '\''))
-                return 0;
-        }
+        memset(buf, b, sizeof buf); /* every lane holds b: each mask is all ones or all zeros */
+        Masks64 m;
+        classify64(buf, &m);
+        int c = b < 0x80 ? ascii_cls[b] : -1;
+        uint64_t all = ~(uint64_t)0;
+        if (m.high != (b >= 0x80 ? all : 0) || m.letter != (c == C_LETTER ? all : 0) ||
+            m.digit != (c == C_NUMBER ? all : 0) || m.space != (c == C_SPACE ? all : 0) ||
+            m.sp != (b == ' ' ? all : 0) || m.apos != (b == '\'' ? all : 0))
+            return 0;
     }
     return 1;
 }

@@ -24,12 +24,13 @@ static double chase_ns(size_t bytes, long steps) {
     size_t *order = malloc(n * sizeof *order), *next = malloc(n * sizeof *next);
     if (!order || !next) { fprintf(stderr, "out of memory\n"); exit(1); }
     for (size_t i = 0; i < n; i++) order[i] = i;
-    for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: one random cycle through all slots */
+    for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates shuffle of the visiting order */
         size_t j = (size_t)(next_rand() % (i + 1)), t = order[i];
         order[i] = order[j];
         order[j] = t;
     }
-    for (size_t i = 0; i < n; i++) next[order[i]] = order[(i + 1) % n];
+    for (size_t i = 0; i < n; i++) next[order[i]] = order[(i + 1) % n]; /* one cycle through all */
+    free(order);
     size_t p = 0;
     for (size_t i = 0; i < n; i++) p = next[p]; /* touch every page once before timing */
     struct timespec t0, t1;
@@ -37,7 +38,6 @@ static double chase_ns(size_t bytes, long steps) {
     for (long s = 0; s < steps; s++) p = next[p];
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (p == (size_t)-1) puts(""); /* keep the chase */
-    free(order);
     free(next);
     return ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / steps;
 }

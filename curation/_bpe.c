@@ -833,9 +833,7 @@ static int encode_utf8(const CoreBPE *c, Work *w, const uint8_t *s, size_t n) {
     int cur = 0;
     scan_window(c, w->hot, s, n, &i, &bbase, &bbits, &win[0]);
     while (win[cur].m) {
-        Window *next = &win[cur ^ 1];
-        next->m = 0;
-        if (i < n) scan_window(c, w->hot, s, n, &i, &bbase, &bbits, next);
+        scan_window(c, w->hot, s, n, &i, &bbase, &bbits, &win[cur ^ 1]); /* none left: m = 0 */
         probe_window(c, w->hot, &win[cur]);
         if (emit_window(c, w, s, &win[cur], out, &k)) return -1;
         cur ^= 1;

@@ -216,6 +216,22 @@ def test_block_scanner_splits_at_every_offset_of_a_block(enc, tik):
                     assert enc.encode_ordinary(text) == tik.encode_ordinary(text), repr(text)
 
 
+def test_ascii_runs_of_wide_strs_convert_at_every_offset(enc, tik):
+    """A str that is not pure ASCII is converted to UTF-8 16 ASCII characters a step (to_utf8 in
+    _bpe.c): one wider character (Latin-1, UCS2, UCS4, a lone or a paired surrogate) at every
+    offset of an ASCII text, and two of them at every distance, encode as tiktoken does."""
+    ascii = "The quick brown fox's 42 jumps\n  over it, again and again."
+    for wide in ("é", "\u00a0", "ж", "\u201c", "\u4e2d", "\U0001f600", "\ud800", "\ud83d\ude00"):
+        for k in range(len(ascii) + 1):
+            text = ascii[:k] + wide + ascii[k:]
+            assert enc.encode_ordinary(text) == tik.encode_ordinary(text), repr(text)
+        for gap in range(0, 40):
+            text = ascii[:5] + wide + ascii[5:5 + gap] + wide + ascii[5 + gap:]
+            assert enc.encode_ordinary(text) == tik.encode_ordinary(text), repr(text)
+    mixed = ascii + "\u201c" + ascii * 3 + "\U0001f600" + ascii  # UCS4, ASCII runs well over 16
+    assert enc.encode_ordinary(mixed) == tik.encode_ordinary(mixed)
+
+
 def test_every_two_byte_piece_equals_tiktoken(enc, tik):
     """A two-byte piece is a token or its two byte tokens, whatever path finds it: every ASCII
     pair, alone and after a word, and every 2-byte UTF-8 character (a 1-character piece)."""

@@ -940,6 +940,37 @@ static inline int ascii16_ucs4(const uint32_t *s, uint8_t *d) {
 }
 #endif
 
+/* UTF-8 of a UCS2 or UCS4 text at d; returns its length. Inlined for each kind as a constant,
+ * so both loops are this one without a per-character switch on the kind. */
+static inline __attribute__((always_inline)) size_t wide_to_utf8(const TextRef *t, int kind, uint8_t *d) {
+    const uint16_t *s2 = t->data;
+    const uint32_t *s4 = t->data;
+    Py_ssize_t len = t->len; /* a local: stores through d (uint8_t *) would otherwise reload t */
+    size_t n = 0;
+    for (Py_ssize_t i = 0; i < len;) {
+        uint32_t cp = kind == PyUnicode_2BYTE_KIND ? s2[i] : s4[i];
+        if (cp < 0x80) {
+#ifdef __SSE2__
+            if (i + 16 <= len) { /* room: 16 more characters may need 3 or 4 bytes each */
+                int k = kind == PyUnicode_2BYTE_KIND ? ascii16_ucs2(s2 + i, d + n)
+                                                     : ascii16_ucs4(s4 + i, d + n); /* >= 1 */
+                n += (size_t)k;
+                i += k;
+                continue;
+            }
+#endif
+            d[n++] = (uint8_t)cp;
+            i++;
+            continue;
+        }
+        int step;
+        cp = fixed_cp(cp, t, i, &step);
+        n += put_utf8(d + n, cp);
+        i += step;
+    }
+    return n;
+}
+
 /* Convert t into w->buf; returns the UTF-8 length, or -1 on OOM. */
 static Py_ssize_t to_utf8(Work *w, const TextRef *t) {
     Py_ssize_t len = t->len; /* locals: stores through d (uint8_t *) would otherwise reload t */
@@ -977,49 +1008,9 @@ static Py_ssize_t to_utf8(Work *w, const TextRef *t) {
             i++;
         }
     } else if (t->kind == PyUnicode_2BYTE_KIND) {
-        const uint16_t *s = t->data;
-        for (Py_ssize_t i = 0; i < len;) {
-            uint32_t cp = s[i];
-            if (cp < 0x80) {
-#ifdef __SSE2__
-                if (i + 16 <= len) {
-                    int k = ascii16_ucs2(s + i, d + n); /* >= 1: s[i] is ASCII */
-                    n += (size_t)k;
-                    i += k;
-                    continue;
-                }
-#endif
-                d[n++] = (uint8_t)cp;
-                i++;
-                continue;
-            }
-            int step;
-            cp = fixed_cp(cp, t, i, &step);
-            n += put_utf8(d + n, cp);
-            i += step;
-        }
+        n = wide_to_utf8(t, PyUnicode_2BYTE_KIND, d);
     } else {
-        const uint32_t *s = t->data;
-        for (Py_ssize_t i = 0; i < len;) {
-            uint32_t cp = s[i];
-            if (cp < 0x80) {
-#ifdef __SSE2__
-                if (i + 16 <= len) {
-                    int k = ascii16_ucs4(s + i, d + n); /* >= 1: s[i] is ASCII */
-                    n += (size_t)k;
-                    i += k;
-                    continue;
-                }
-#endif
-                d[n++] = (uint8_t)cp;
-                i++;
-                continue;
-            }
-            int step;
-            cp = fixed_cp(cp, t, i, &step);
-            n += put_utf8(d + n, cp);
-            i += step;
-        }
+        n = wide_to_utf8(t, PyUnicode_4BYTE_KIND, d);
     }
     memset(d + n, 0, PAD);
     return (Py_ssize_t)n;

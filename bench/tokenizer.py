@@ -32,7 +32,10 @@ What it does (2-3 minutes on a busy 2-core box):
      processes, and each cell keeps its best pass: on a shared box the load, not the encoder, sets
      the worst passes.
   3. checks every library's ids against tiktoken's (count and hash per part) and prints MB/s
-     (UTF-8 bytes of the input) and the ratio to tiktoken for every part and mode.
+     (UTF-8 bytes of the input) and the ratio to tiktoken for every part and mode; then, for each
+     library's N-thread batch (and our sink), N threads over 1 as the median over rounds of the
+     ratio of the two passes of one round (they run seconds apart, the bests of two cells may
+     not), with its range.
 A library that is not installed is skipped with a note. Timings on a shared box are noisy:
 compare ratios from the same run.
 """
@@ -339,11 +342,14 @@ def main(argv=None) -> None:
             if lib == "fastokens":
                 plan += [(f"fastokens flat {T} threads", lib, "flat", T)]
         best: dict[str, dict | None] = {}
+        rounds: list[dict[str, dict]] = []  # every pass, by round, for the paired scaling ratios
         for _ in range(args.repeat):
+            rounds.append({})
             for label, lib, mode, threads in plan:
                 res = run_child(lib, mode, threads, tmp, not args.no_pin)
                 if res is None:
                     continue
+                rounds[-1][label] = res
                 old = best.get(label)
                 best[label] = res if old is None else {
                     p: min(old[p], res[p], key=lambda r: r["seconds"]) for p in PARTS}
@@ -371,6 +377,7 @@ def main(argv=None) -> None:
           f"after warm-up, fresh process per pass, best of {args.repeat}; "
           + ("each pass runs on as many cores as it has threads." if not args.no_pin
              else "every pass may use every core (--no-pin)."))
+    print_scaling(plan, rounds, args.threads)
     print("\nCPU seconds per wall second of the kept passes (above 1.0: more than one core busy):")
     print("| encoder | " + " | ".join(PARTS) + " |")
     print("|---|" + "---:|" * len(PARTS))
@@ -378,6 +385,44 @@ def main(argv=None) -> None:
         if res:
             print(f"| {label} | " + " | ".join(f"{res[p]['cpu'] / res[p]['seconds']:.2f}"
                                                for p in PARTS) + " |")
+
+
+def print_scaling(plan, rounds, T: int) -> None:
+    """N threads over 1, as the median over rounds of the ratio of two passes of the same round.
+
+    The best-of table compares passes run up to minutes apart; on a shared box the speed of the
+    cores drifts over that time (the same pass varies by 10-30% from round to round here), and a
+    1-thread pass needs one fast core while an N-thread pass needs N at once. Passes of one round
+    run seconds apart, so their ratio is steadier than the ratio of two bests.
+    """
+    pairs = []  # (label, 1-thread label, N-thread label)
+    for label, lib, mode, threads in plan:
+        if threads == T and T > 1 and mode in ("batch", "sink"):
+            one = f"{lib} 1 thread" if mode == "batch" else "ours sink 1 thread"
+            pairs.append((f"{lib} {'sink ' if mode == 'sink' else ''}{T} threads / 1", one, label))
+    if not pairs or len(rounds) < 2:
+        return
+    print(f"\n{T} threads over 1 thread, median over the {len(rounds)} rounds of the ratio within a round "
+          "(min-max):")
+    print("| encoder | " + " | ".join(PARTS) + " | all |")
+    print("|---|" + "---:|" * (len(PARTS) + 1))
+    for name, one, many in pairs:
+        cells = []
+        for part in PARTS + ("all",):
+            ratios = []
+            for r in rounds:
+                if one in r and many in r:
+                    a, b = r[one], r[many]
+                    secs = (lambda x: sum(x[p]["seconds"] for p in PARTS)) if part == "all" else (lambda x: x[part]["seconds"])
+                    ratios.append(secs(a) / secs(b))
+            if ratios:
+                ratios.sort()
+                mid = len(ratios) // 2
+                med = ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
+                cells.append(f"{med:.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})")
+            else:
+                cells.append("-")
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

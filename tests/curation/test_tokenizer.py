@@ -6,6 +6,7 @@ tiktoken_ext/openai_public.py, so nothing is downloaded.
 
 from __future__ import annotations
 
+import gc
 import json
 import pickle
 import threading
@@ -381,6 +382,18 @@ def test_shard_path_is_eot_plus_ids_for_any_thread_count(enc, shared_data):
         assert tokens.tolist() == expected and counts.tolist() == counts_expected
     tokens, counts = enc.encode_for_shard([], num_threads=2)
     assert tokens.size == 0 and counts.size == 0
+
+
+def test_shard_tokens_outlive_the_call_and_are_writable(enc):
+    """The uint16 array is C memory of our own behind the buffer protocol; numpy keeps it alive."""
+    tokens, _ = enc.encode_for_shard(["Hello world", "Hi"] * 3, num_threads=2)
+    raw = enc._core.encode_for_shard(["Hello world"], 1, enc.eot_token)[0]
+    del _
+    gc.collect()
+    assert tokens.tolist() == [50256, 15496, 995, 50256, 17250] * 3
+    assert len(raw) == 6 and bytes(raw) == np.array([50256, 15496, 995], np.uint16).tobytes()
+    tokens[0] = 7
+    assert tokens[0] == 7
 
 
 def test_python_threads_share_the_encoder(enc, shared_data):

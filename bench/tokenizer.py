@@ -51,6 +51,7 @@ import os
 import pathlib
 import pickle
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -363,12 +364,11 @@ def main(argv=None) -> None:
             continue
         cells = []
         for part in PARTS + ("all",):
-            secs = sum(res[p]["seconds"] for p in PARTS) if part == "all" else res[part]["seconds"]
+            secs = _seconds(res, part)
             size = sum(mb.values()) if part == "all" else mb[part]
             cell = f"{size / secs:.0f}"
             if ref:
-                rsecs = sum(ref[p]["seconds"] for p in PARTS) if part == "all" else ref[part]["seconds"]
-                cell += f" ({rsecs / secs:.1f}x)"
+                cell += f" ({_seconds(ref, part) / secs:.1f}x)"
             if part != "all" and ref and (res[part]["tokens"], res[part]["digest"]) != (ref[part]["tokens"], ref[part]["digest"]):
                 cell += " DIFFERENT IDS"
             cells.append(cell)
@@ -385,6 +385,11 @@ def main(argv=None) -> None:
         if res:
             print(f"| {label} | " + " | ".join(f"{res[p]['cpu'] / res[p]['seconds']:.2f}"
                                                for p in PARTS) + " |")
+
+
+def _seconds(res: dict, part: str) -> float:
+    """Seconds of one pass over a part, or over all parts for ``part == "all"``."""
+    return sum(res[p]["seconds"] for p in PARTS) if part == "all" else res[part]["seconds"]
 
 
 def print_scaling(plan, rounds, T: int) -> None:
@@ -409,17 +414,10 @@ def print_scaling(plan, rounds, T: int) -> None:
     for name, one, many in pairs:
         cells = []
         for part in PARTS + ("all",):
-            ratios = []
-            for r in rounds:
-                if one in r and many in r:
-                    a, b = r[one], r[many]
-                    secs = (lambda x: sum(x[p]["seconds"] for p in PARTS)) if part == "all" else (lambda x: x[part]["seconds"])
-                    ratios.append(secs(a) / secs(b))
+            ratios = [_seconds(r[one], part) / _seconds(r[many], part)
+                      for r in rounds if one in r and many in r]
             if ratios:
-                ratios.sort()
-                mid = len(ratios) // 2
-                med = ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
-                cells.append(f"{med:.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})")
+                cells.append(f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})")
             else:
                 cells.append("-")
         print(f"| {name} | " + " | ".join(cells) + " |")

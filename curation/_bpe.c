@@ -790,9 +790,14 @@ static inline void scan_window(const CoreBPE *c, HotEnt *hot, const uint8_t *s, 
     *i = j;
 }
 
-/* 0 when first-level entry e holds the piece (len, w0, w1) and its (at most 7) ids. */
+/* 0 when first-level entry e is the piece (len, w0, w1). */
+static inline uint64_t hot_other(const HotEnt *e, size_t len, uint64_t w0, uint64_t w1) {
+    return (e->len ^ len) | (e->w0 ^ w0) | (e->w1 ^ w1);
+}
+
+/* 0 when first-level entry e holds the piece and its (at most 7) ids. */
 static inline uint64_t hot_miss(const HotEnt *e, size_t len, uint64_t w0, uint64_t w1) {
-    return (e->len ^ len) | (e->w0 ^ w0) | (e->w1 ^ w1) | (e->ntok > 7);
+    return hot_other(e, len, w0, w1) | (e->ntok > 7);
 }
 
 /* Stage 2: write the ids of the window's pieces at out + *k, in order. Returns 0, -1 on OOM. */
@@ -811,7 +816,7 @@ static inline int emit_window(const CoreBPE *c, Work *w, const uint8_t *s, const
         const uint8_t *p = s + win->ps[q];
         uint64_t h = win->ph[q];
         if (len <= 16) {
-            if (e->len == len && e->w0 == w0 && e->w1 == w1) { /* more than 7 ids: second level */
+            if (!hot_other(e, len, w0, w1)) { /* the piece, with more than 7 ids: second level */
                 int r2 = cache_get(w, p, len, h, out + k);
                 if (r2 >= 0) {
                     k += (size_t)r2;

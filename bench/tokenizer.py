@@ -14,7 +14,9 @@ What it does (2-3 minutes on a busy 2-core box):
      Every 10th document of each part is held out as warm-up text; the rest is timed.
   2. for each library and each mode runs a fresh process (this file with --worker) that loads
      the encoder (GPT-2 vocabulary from curation/data/gpt2; tiktoken is built offline from it),
-     encodes the warm-up text once, then times ONE pass over each part in turn:
+     encodes the warm-up text once with the call it times (so a batch call's thread pool and
+     per-thread state exist before timing, as they do in a long job that calls it per batch),
+     then times ONE pass over each part in turn:
        1 thread:  ``encode_ordinary(doc)`` for every document (ids returned as Python lists);
        N threads: the library's batch call on all documents of the part
                   (tiktoken/ours ``encode_ordinary_batch(docs, num_threads=N)``, gigatoken's
@@ -36,6 +38,11 @@ What it does (2-3 minutes on a busy 2-core box):
      library's N-thread batch (and our sink), N threads over 1 as the median over rounds of the
      ratio of the two passes of one round (they run seconds apart, the bests of two cells may
      not), with its range.
+  4. in the same rounds, the box's own N threads over 1 for memory-bound work: random loads over
+     a 6-MiB table per thread (numpy ``take``, which releases the GIL; the encoder's tables are
+     ~6 MiB a thread), printed under the scaling table. It tells how contended the host's memory
+     was while the rounds ran: on a busy day here hashing (compute-bound) scaled 1.8-2.0x on two
+     cores while this read 1.0-1.5x, and every encoder's N-thread ratio fell with it.
 A library that is not installed is skipped with a note. Timings on a shared box are noisy:
 compare ratios from the same run.
 """
@@ -224,16 +231,55 @@ def pin_to_cores(n: int) -> None:
         os.sched_setaffinity(0, set(cores[:max(1, n)]))
 
 
+BOX_TABLE = 6 << 20  # bytes of random-access table per thread, about what the encoder's are
+BOX_LOADS = 1 << 20  # random loads per step
+BOX_STEPS = 8
+
+
+def box_pass(threads: int) -> dict:
+    """Seconds for `threads` threads to do BOX_STEPS steps each of BOX_LOADS random loads from a
+    table of their own (numpy releases the GIL in ``take``), after one untimed step."""
+    import threading
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    tables = [rng.integers(0, 1 << 62, size=BOX_TABLE // 8, dtype=np.int64) for _ in range(threads)]
+    index = rng.integers(0, BOX_TABLE // 8, size=BOX_LOADS)
+    outs = [np.empty(BOX_LOADS, dtype=np.int64) for _ in range(threads)]
+    for t in range(threads):
+        tables[t].take(index, out=outs[t])
+
+    def steps(t: int) -> None:
+        for _ in range(BOX_STEPS):
+            tables[t].take(index, out=outs[t])
+
+    pool = [threading.Thread(target=steps, args=(t,)) for t in range(threads)]
+    t0 = time.perf_counter()
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    return {"seconds": time.perf_counter() - t0}
+
+
 def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = True) -> dict:
     if pin:
         pin_to_cores(threads)  # before the library loads and starts any thread
+    if lib == "box":
+        return box_pass(threads)
     with open(tmp / "corpus.pkl", "rb") as f:
         parts, warm = pickle.load(f)
     one, batch, flat = _load(lib, tmp)
     if mode in ("flat", "sink") and flat is None:
         return {}
-    for doc in warm:
-        one(doc)
+    if mode == "single":
+        for doc in warm:
+            one(doc)
+    elif mode == "batch":
+        batch(warm, threads)
+    else:
+        flat(warm, threads)
     out = {}
     ids = flat_ids = None
     for part in PARTS:
@@ -342,15 +388,18 @@ def main(argv=None) -> None:
                 plan += [("ours sink 1 thread", lib, "sink", 1), (f"ours sink {T} threads", lib, "sink", T)]
             if lib == "fastokens":
                 plan += [(f"fastokens flat {T} threads", lib, "flat", T)]
+        box = [("box 1 thread", "box", "box", 1), (f"box {T} threads", "box", "box", T)] if T > 1 else []
         best: dict[str, dict | None] = {}
         rounds: list[dict[str, dict]] = []  # every pass, by round, for the paired scaling ratios
         for _ in range(args.repeat):
             rounds.append({})
-            for label, lib, mode, threads in plan:
+            for label, lib, mode, threads in plan + box:
                 res = run_child(lib, mode, threads, tmp, not args.no_pin)
                 if res is None:
                     continue
                 rounds[-1][label] = res
+                if lib == "box":
+                    continue
                 old = best.get(label)
                 best[label] = res if old is None else {
                     p: min(old[p], res[p], key=lambda r: r["seconds"]) for p in PARTS}
@@ -421,6 +470,11 @@ def print_scaling(plan, rounds, T: int) -> None:
             else:
                 cells.append("-")
         print(f"| {name} | " + " | ".join(cells) + " |")
+    box = [T * r["box 1 thread"]["seconds"] / r[f"box {T} threads"]["seconds"]
+           for r in rounds if "box 1 thread" in r and f"box {T} threads" in r]
+    if box:
+        print(f"The box itself in the same rounds, {T} threads over 1 of memory-bound work (random loads "
+              f"over {BOX_TABLE >> 20} MiB a thread): {statistics.median(box):.2f}x ({min(box):.2f}-{max(box):.2f}).")
 
 
 if __name__ == "__main__":

@@ -952,20 +952,22 @@ static inline int ascii16_ucs4(const uint32_t *s, uint8_t *d) {
 }
 #endif
 
-/* UTF-8 of a UCS2 or UCS4 text at d; returns its length. Inlined for each kind as a constant,
- * so both loops are this one without a per-character switch on the kind. */
-static inline __attribute__((always_inline)) size_t wide_to_utf8(const TextRef *t, int kind, uint8_t *d) {
+/* UTF-8 of a Latin-1, UCS2 or UCS4 text at d; returns its length. Inlined for each kind as a
+ * constant, so the three loops are this one without a per-character switch on the kind. */
+static inline __attribute__((always_inline)) size_t kind_to_utf8(const TextRef *t, int kind, uint8_t *d) {
+    const uint8_t *s1 = t->data;
     const uint16_t *s2 = t->data;
     const uint32_t *s4 = t->data;
     Py_ssize_t len = t->len; /* a local: stores through d (uint8_t *) would otherwise reload t */
     size_t n = 0;
     for (Py_ssize_t i = 0; i < len;) {
-        uint32_t cp = kind == PyUnicode_2BYTE_KIND ? s2[i] : s4[i];
+        uint32_t cp = kind == PyUnicode_1BYTE_KIND ? s1[i] : kind == PyUnicode_2BYTE_KIND ? s2[i] : s4[i];
         if (cp < 0x80) {
 #ifdef __SSE2__
-            if (i + 16 <= len) { /* room: 16 more characters may need 3 or 4 bytes each */
-                int k = kind == PyUnicode_2BYTE_KIND ? ascii16_ucs2(s2 + i, d + n)
-                                                     : ascii16_ucs4(s4 + i, d + n); /* >= 1 */
+            if (i + 16 <= len) { /* room: 16 more characters may need 2 to 4 bytes each */
+                int k = kind == PyUnicode_1BYTE_KIND   ? ascii16_latin1(s1 + i, d + n)
+                        : kind == PyUnicode_2BYTE_KIND ? ascii16_ucs2(s2 + i, d + n)
+                                                       : ascii16_ucs4(s4 + i, d + n); /* >= 1 */
                 n += (size_t)k;
                 i += k;
                 continue;
@@ -985,8 +987,7 @@ static inline __attribute__((always_inline)) size_t wide_to_utf8(const TextRef *
 
 /* Convert t into w->buf; returns the UTF-8 length, or -1 on OOM. */
 static Py_ssize_t to_utf8(Work *w, const TextRef *t) {
-    Py_ssize_t len = t->len; /* locals: stores through d (uint8_t *) would otherwise reload t */
-    size_t need = (size_t)len * (t->ascii ? 1 : t->kind == 1 ? 2 : t->kind == 2 ? 3 : 4) + PAD;
+    size_t need = (size_t)t->len * (t->ascii ? 1 : t->kind == 1 ? 2 : t->kind == 2 ? 3 : 4) + PAD;
     if (need > w->buf_cap) {
         uint8_t *b = realloc(w->buf, need);
         if (!b) return -1;
@@ -996,33 +997,14 @@ static Py_ssize_t to_utf8(Work *w, const TextRef *t) {
     uint8_t *d = w->buf;
     size_t n = 0;
     if (t->ascii) {
-        memcpy(d, t->data, (size_t)len);
-        n = (size_t)len;
+        memcpy(d, t->data, (size_t)t->len);
+        n = (size_t)t->len;
     } else if (t->kind == PyUnicode_1BYTE_KIND) {
-        const uint8_t *s = t->data;
-        for (Py_ssize_t i = 0; i < len;) {
-            uint8_t ch = s[i];
-            if (ch >= 0x80) {
-                d[n++] = 0xC0 | (ch >> 6);
-                d[n++] = 0x80 | (ch & 0x3F);
-                i++;
-                continue;
-            }
-#ifdef __SSE2__
-            if (i + 16 <= len) { /* room: 16 more characters may need 32 bytes at d + n */
-                int k = ascii16_latin1(s + i, d + n); /* >= 1: s[i] is ASCII */
-                n += (size_t)k;
-                i += k;
-                continue;
-            }
-#endif
-            d[n++] = ch;
-            i++;
-        }
+        n = kind_to_utf8(t, PyUnicode_1BYTE_KIND, d);
     } else if (t->kind == PyUnicode_2BYTE_KIND) {
-        n = wide_to_utf8(t, PyUnicode_2BYTE_KIND, d);
+        n = kind_to_utf8(t, PyUnicode_2BYTE_KIND, d);
     } else {
-        n = wide_to_utf8(t, PyUnicode_4BYTE_KIND, d);
+        n = kind_to_utf8(t, PyUnicode_4BYTE_KIND, d);
     }
     memset(d + n, 0, PAD);
     return (Py_ssize_t)n;

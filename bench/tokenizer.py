@@ -274,29 +274,23 @@ def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = Tru
     if mode in ("flat", "sink") and flat is None:
         return {}
     if mode == "single":
-        for doc in warm:
-            one(doc)
+        encode = lambda docs: [one(doc) for doc in docs]
     elif mode == "batch":
-        batch(warm, threads)
+        encode = lambda docs: batch(docs, threads)
     else:
-        flat(warm, threads)
+        encode = lambda docs: flat(docs, threads)
+    encode(warm)
     out = {}
-    ids = flat_ids = None
     for part in PARTS:
         docs = parts[part]
         # As timeit does: the previous part's ids are freed and the garbage collector is off while
         # timing, so no part pays for collecting another's lists.
-        ids = flat_ids = None
+        ids = None
         gc.collect()
         gc.disable()
         c0 = time.process_time()
         t0 = time.perf_counter()
-        if mode == "single":
-            ids = [one(doc) for doc in docs]
-        elif mode == "batch":
-            ids = batch(docs, threads)
-        else:
-            flat_ids = flat(docs, threads)
+        ids = encode(docs)
         dt = time.perf_counter() - t0
         cpu = time.process_time() - c0
         gc.enable()
@@ -305,7 +299,7 @@ def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = Tru
         else:
             import numpy as np
 
-            a = np.frombuffer(flat_ids, dtype=np.uint32 if lib == "fastokens" else np.uint16)
+            a = np.frombuffer(ids, dtype=np.uint32 if lib == "fastokens" else np.uint16)
             if lib == "ours":  # drop the EOT before each document to compare with plain ids
                 a = a[a != 50256]
             n, digest = _digest([a])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import pickle
 import threading
 
@@ -364,6 +365,26 @@ def test_batch_lists_are_built_while_workers_encode(shared_data):
         t.join()
     for k in range(3):
         assert results[k] == single[k::3] + tiny_single
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs Linux CPU affinity")
+def test_batches_run_under_any_cpu_affinity(enc, shared_data):
+    """Batch workers start pinned to a CPU of the caller's affinity set other than the caller's
+    own, then widen back to the whole set: the ids are the same under a one-CPU mask, under the
+    full mask and with more threads than CPUs, and the caller's own mask is left as it was."""
+    texts = _real_sample(shared_data)
+    single = [enc.encode_ordinary(t) for t in texts]
+    flat = [t for ids in single for t in [enc.eot_token] + ids]
+    full = os.sched_getaffinity(0)
+    try:
+        for mask in ({min(full)}, full):
+            os.sched_setaffinity(0, mask)
+            for n in (2, len(mask), len(mask) + 1, 8):
+                assert enc.encode_ordinary_batch(texts, num_threads=n) == single
+                assert enc.encode_for_shard(texts, num_threads=n)[0].tolist() == flat
+            assert os.sched_getaffinity(0) == mask
+    finally:
+        os.sched_setaffinity(0, full)
 
 
 def test_batch_rejects_non_str_without_leaking(enc):

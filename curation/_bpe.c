@@ -1224,11 +1224,12 @@ static int run_batch(CoreBPE *c, Batch *b, Worker *workers, int num_threads, int
     }
 #ifdef __linux__
     /* Linux often puts a new thread on the CPU of the thread that creates it, even with another
-     * CPU idle, and may leave it there: on the 2-core box, in 7 of 12 two-thread passes over the
-     * CJK part the second thread started 0.6-3.6 ms late or shared the caller's core for the
-     * whole pass (1.0x instead of 1.8x over one thread). So each worker starts pinned to its own
-     * CPU of the caller's affinity set, the ones after the caller's (while there are enough),
-     * and widens back to the whole set as soon as it runs, leaving the kernel free to move it. */
+     * CPU idle, and may leave it there. On the 2-core box, with the other CPU idle before each
+     * two-thread pass over the CJK part, the second thread started 0.6-3.6 ms late or shared the
+     * caller's core for the whole pass in 11 of 12 passes (median ~1.0x over one thread). So each
+     * worker starts pinned to its own CPU of the caller's affinity set, the ones after the
+     * caller's (while there are enough), and widens back to the whole set as soon as it runs,
+     * leaving the kernel free to move it. */
     int cpu = nw > 1 ? sched_getcpu() : -1;
     b->placed = cpu >= 0 && sched_getaffinity(0, sizeof b->allowed, &b->allowed) == 0 &&
                 CPU_ISSET(cpu, &b->allowed) && CPU_COUNT(&b->allowed) > 1;

@@ -32,9 +32,10 @@
  * Encoding runs without the GIL; batches run on pthreads that take documents, longest first, from
  * a shared counter, and results are assembled in input order, so output never depends on thread
  * count. Each worker thread starts on a CPU other than the caller's (Linux would often stack it
- * on the caller's) and is then free to move. A batch's fresh workspaces start with a copy of the warmest one's caches,
- * encode_ordinary_batch builds the lists on the caller's thread while the other threads encode,
- * and encode_for_shard's workers each copy their own documents into the one result array.
+ * on the caller's) and is then free to move. A batch's fresh workspaces start with a copy of the
+ * warmest one's caches, encode_ordinary_batch builds the lists on the caller's thread while the
+ * other threads encode, and encode_for_shard's workers each copy their own documents into the one
+ * result array.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

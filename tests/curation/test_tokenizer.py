@@ -130,6 +130,21 @@ def test_all_pages_equal_tiktoken(enc, tik, pages):
 
 
 @pytest.mark.slow
+def test_shard_path_on_all_pages_grows_its_buffers_exactly(pages):
+    """All pages in one shard-path call: each worker writes megabytes of ids, so its output
+    buffer grows past 1 MiB onto 2 MiB pages (copying what it holds) within the call; a second
+    call reuses the grown buffers. Fresh encoder, so the first call starts from small buffers."""
+    fresh = tokenizer.Encoding("gpt2", tokenizer.load_gpt2_tokens(), {"<|endoftext|>": 50256})
+    lists = fresh.encode_ordinary_batch(pages, num_threads=2)
+    expected = np.concatenate([np.array([50256] + ids, dtype=np.uint16) for ids in lists])
+    assert expected.size * 2 > 4 << 20
+    for n in (1, 2, 1):
+        tokens, counts = fresh.encode_for_shard(pages, num_threads=n)
+        assert np.array_equal(tokens, expected)
+        assert counts.tolist() == [1 + len(ids) for ids in lists]
+
+
+@pytest.mark.slow
 def test_all_langid_sentences_equal_tiktoken(enc, tik, sentences):
     assert len(sentences) > 70_000
     ours = enc.encode_ordinary_batch(sentences, num_threads=2)

@@ -47,6 +47,9 @@
 #include <sched.h>
 #include <sys/mman.h>
 #endif
+#if defined(__linux__) && defined(__GLIBC__)
+#define PLACE_WORKERS 1 /* pthread_attr_setaffinity_np: see run_batch */
+#endif
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -1118,7 +1121,7 @@ typedef struct Batch {
     pthread_cond_t cv;
     int arrived;     /* workers done encoding */
     int go;          /* flat is allocated (or NULL after a failure): copy */
-#ifdef __linux__
+#ifdef PLACE_WORKERS
     int placed;      /* workers were started on one CPU each: they widen back to `allowed` */
     cpu_set_t allowed;
 #endif
@@ -1149,7 +1152,7 @@ static void gather_own(Worker *me) {
 static void *worker_main(void *arg) {
     Worker *me = arg;
     Batch *b = me->b;
-#ifdef __linux__
+#ifdef PLACE_WORKERS
     if (me->index > 0 && b->placed) pthread_setaffinity_np(pthread_self(), sizeof b->allowed, &b->allowed);
 #endif
     for (;;) {
@@ -1238,7 +1241,7 @@ static int run_batch(CoreBPE *c, Batch *b, Worker *workers, int num_threads, int
         memcpy(w->pcache, src->pcache, sizeof(uint64_t) << PCACHE_BITS);
         w->encoded = 1;
     }
-#ifdef __linux__
+#ifdef PLACE_WORKERS
     /* Linux often puts a new thread on the CPU of the thread that creates it, even with another
      * CPU idle, and may leave it there. On the 2-core box, with the other CPU idle before each
      * two-thread pass over the CJK part, the second thread started 0.6-3.6 ms late or shared the
@@ -1252,7 +1255,7 @@ static int run_batch(CoreBPE *c, Batch *b, Worker *workers, int num_threads, int
 #endif
     for (int t = 1; t < nw; t++) {
         pthread_attr_t attr, *start_on = NULL;
-#ifdef __linux__
+#ifdef PLACE_WORKERS
         if (b->placed && t < CPU_COUNT(&b->allowed) && pthread_attr_init(&attr) == 0) {
             do cpu = (cpu + 1) % CPU_SETSIZE; while (!CPU_ISSET(cpu, &b->allowed));
             cpu_set_t one;

@@ -43,6 +43,13 @@ What it does (2-3 minutes on a busy 2-core box):
      ~6 MiB a thread), printed under the scaling table. It tells how contended the host's memory
      was while the rounds ran: on a busy day here hashing (compute-bound) scaled 1.8-2.0x on two
      cores while this read 1.0-1.5x, and every encoder's N-thread ratio fell with it.
+  5. in the same rounds, a reference for our sink's N-thread ratio: N processes of the 1-thread
+     sink pass, each pinned to a core of its own, that start each part together (they spin on
+     marker files until all are there) and each encode the whole part. N times the work with
+     nothing shared (tables, caches, memory map, locks), over the time the slowest took, against
+     the round's 1-thread sink pass: what this box gives this very work on N cores while the
+     rounds ran. On a quiet host it reads ~1.9x on two cores; on a busy one it falls to ~1.4x,
+     and the threads' ratio with it.
 A library that is not installed is skipped with a note. Timings on a shared box are noisy:
 compare ratios from the same run.
 """
@@ -263,8 +270,24 @@ def box_pass(threads: int) -> dict:
     return {"seconds": time.perf_counter() - t0}
 
 
-def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = True) -> dict:
-    if pin:
+def side_barrier(tmp: pathlib.Path, tag: str, index: int, count: int) -> None:
+    """Wait until all ``count`` side-by-side processes reach the same point (``tag``), spinning
+    on marker files, so they start each part within microseconds of each other and neither core
+    idles while the other starts."""
+    (tmp / f"side-{tag}-{index}").touch()
+    while not all((tmp / f"side-{tag}-{k}").exists() for k in range(count)):
+        pass
+
+
+def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = True,
+           side: tuple[int, int, str] | None = None) -> dict:
+    """One timed pass per part. ``side = (index, count, run id)``: this is process ``index`` of
+    ``count`` single-thread processes started together, each on a core of its own, that time each
+    part at the same moment (see ``side_by_side``)."""
+    if side:
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cores[side[0] % len(cores)]})
+    elif pin:
         pin_to_cores(threads)  # before the library loads and starts any thread
     if lib == "box":
         return box_pass(threads)
@@ -288,6 +311,8 @@ def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = Tru
         ids = None
         gc.collect()
         gc.disable()
+        if side:
+            side_barrier(tmp, f"{side[2]}-{part}", side[0], side[1])
         c0 = time.process_time()
         t0 = time.perf_counter()
         ids = encode(docs)
@@ -311,17 +336,46 @@ def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = Tru
 # driver
 
 
-def run_child(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = True) -> dict | None:
+def _child_cmd(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = True) -> tuple[list, dict]:
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", RAYON_NUM_THREADS=str(threads),
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     cmd = [sys.executable, __file__, "--worker", lib, "--mode", mode, "--threads", str(threads), "--tmp", str(tmp)]
     if not pin:
         cmd.append("--no-pin")
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if r.returncode != 0:
-        print(f"  ! {lib} {mode}: failed: {r.stderr.strip().splitlines()[-1:]}")
+    return cmd, env
+
+
+def _child_result(lib: str, mode: str, returncode: int, stdout: str, stderr: str) -> dict | None:
+    if returncode != 0:
+        print(f"  ! {lib} {mode}: failed: {stderr.strip().splitlines()[-1:]}")
         return None
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def run_child(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = True) -> dict | None:
+    cmd, env = _child_cmd(lib, mode, threads, tmp, pin)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    return _child_result(lib, mode, r.returncode, r.stdout, r.stderr)
+
+
+def side_by_side(count: int, tmp: pathlib.Path, run_id: str) -> dict | None:
+    """``count`` single-thread processes of our sink, each on a core of its own, that encode every
+    part at the same moment; per part, the seconds the slowest took. ``count`` times the work of
+    the 1-thread sink pass, with nothing shared between the encoders (no table, cache, memory map
+    or lock): ``count`` x the 1-thread pass's seconds over these seconds is what this box gives
+    this very work on ``count`` cores, the reference for the sink's own ``count``-thread ratio."""
+    procs = []
+    for k in range(count):
+        cmd, env = _child_cmd("ours", "sink", 1, tmp)
+        procs.append(subprocess.Popen(cmd + ["--side", f"{k},{count},{run_id}"], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, env=env))
+    results = []
+    for p in procs:
+        out, err = p.communicate()
+        results.append(_child_result("ours", "sink side by side", p.returncode, out, err))
+    if any(r is None or not r for r in results):
+        return None
+    return {part: {"seconds": max(r[part]["seconds"] for r in results)} for part in PARTS}
 
 
 def main(argv=None) -> None:
@@ -342,9 +396,14 @@ def main(argv=None) -> None:
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--mode", help=argparse.SUPPRESS)
     ap.add_argument("--tmp", type=pathlib.Path, help=argparse.SUPPRESS)
+    ap.add_argument("--side", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.mode, args.threads, args.tmp, not args.no_pin)))
+        side = None
+        if args.side:
+            index, count, run_id = args.side.split(",")
+            side = (int(index), int(count), run_id)
+        print(json.dumps(worker(args.worker, args.mode, args.threads, args.tmp, not args.no_pin, side)))
         return
 
     if args.save_corpus:
@@ -383,16 +442,22 @@ def main(argv=None) -> None:
             if lib == "fastokens":
                 plan += [(f"fastokens flat {T} threads", lib, "flat", T)]
         box = [("box 1 thread", "box", "box", 1), (f"box {T} threads", "box", "box", T)] if T > 1 else []
+        # our sink's 1-thread pass, T times over in T processes at once: the box's own T over 1
+        # for this work (pinned passes only: each process takes a core of its own)
+        side = "ours" in libs and T > 1 and not args.no_pin and len(os.sched_getaffinity(0)) >= T
         best: dict[str, dict | None] = {}
         rounds: list[dict[str, dict]] = []  # every pass, by round, for the paired scaling ratios
-        for _ in range(args.repeat):
+        for r in range(args.repeat):
             rounds.append({})
-            for label, lib, mode, threads in plan + box:
-                res = run_child(lib, mode, threads, tmp, not args.no_pin)
+            for label, lib, mode, threads in plan + box + ([("side", "side", "side", T)] if side else []):
+                if lib == "side":
+                    res = side_by_side(T, tmp, str(r))
+                else:
+                    res = run_child(lib, mode, threads, tmp, not args.no_pin)
                 if res is None:
                     continue
                 rounds[-1][label] = res
-                if lib == "box":
+                if lib in ("box", "side"):
                     continue
                 old = best.get(label)
                 best[label] = res if old is None else {
@@ -464,6 +529,17 @@ def print_scaling(plan, rounds, T: int) -> None:
             else:
                 cells.append("-")
         print(f"| {name} | " + " | ".join(cells) + " |")
+    side = [r for r in rounds if "ours sink 1 thread" in r and "side" in r]
+    if side:
+        cells = []
+        for part in PARTS + ("all",):
+            ratios = [T * _seconds(r["ours sink 1 thread"], part) / _seconds(r["side"], part) for r in side]
+            cells.append(f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})")
+        print(f"| reference: {T} 1-thread sink processes side by side / 1 | " + " | ".join(cells) + " |")
+        print(f"The reference row is {T} processes of the 1-thread sink pass started together, each on a core of "
+              f"its own, each encoding the whole part: {T} times the work with nothing shared, over the time the "
+              f"slowest took. It is what this box gives this work on {T} cores in the same rounds; the sink's "
+              f"{T}-thread ratio is to be read against it.")
     box = [T * r["box 1 thread"]["seconds"] / r[f"box {T} threads"]["seconds"]
            for r in rounds if "box 1 thread" in r and f"box {T} threads" in r]
     if box:

@@ -1,0 +1,58 @@
+"""bench/tokenizer.py's side-by-side reference: N single-thread sink processes, each on a core of
+its own, encode every part at the same moment and report the same ids as the 1-thread pass."""
+
+import importlib.util
+import json
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_tokenizer", ROOT / "bench" / "tokenizer.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def corpus_dir(bench, shared_data, tmp_path):
+    """A small corpus of real article bodies, one part each, as the bench's children read it."""
+    bodies = []
+    with open(shared_data / "pages" / "real-pages.gold.jsonl", encoding="utf-8") as f:
+        for line in f:
+            body = json.loads(line).get("article_body") or ""
+            if body:
+                bodies.append(body)
+            if len(bodies) == 4 * 6 + 3:
+                break
+    parts = {part: bodies[6 * i:6 * i + 6] for i, part in enumerate(bench.PARTS)}
+    with open(tmp_path / "corpus.pkl", "wb") as f:
+        pickle.dump((parts, bodies[-3:]), f)
+    return tmp_path, parts
+
+
+def test_side_by_side_processes_encode_every_part_like_the_one_thread_pass(bench, corpus_dir):
+    tmp, parts = corpus_dir
+    one = bench.run_child("ours", "sink", 1, tmp)
+    count = 2
+    res = bench.side_by_side(count, tmp, "t")
+    assert res is not None and set(res) == set(bench.PARTS)
+    for part in bench.PARTS:
+        assert res[part]["seconds"] > 0
+        # every process met every part's barrier: one marker file per process and part
+        assert all((tmp / f"side-t-{part}-{k}").exists() for k in range(count))
+    # each side-by-side process encodes exactly what the 1-thread sink pass encodes
+    cmd, env = bench._child_cmd("ours", "sink", 1, tmp)
+    r = subprocess.run(cmd + ["--side", "0,1,solo"], capture_output=True, text=True, env=env, check=True)
+    solo = json.loads(r.stdout.strip().splitlines()[-1])
+    for part in bench.PARTS:
+        assert (solo[part]["tokens"], solo[part]["digest"]) == (one[part]["tokens"], one[part]["digest"])
+        assert solo[part]["tokens"] > 0
+

@@ -273,10 +273,15 @@ def box_pass(threads: int) -> dict:
 def side_barrier(tmp: pathlib.Path, tag: str, index: int, count: int) -> None:
     """Wait until all ``count`` side-by-side processes reach the same point (``tag``), spinning
     on marker files, so they start each part within microseconds of each other and neither core
-    idles while the other starts."""
+    idles while the other starts. Gives up after ``SIDE_WAIT`` seconds (another one failed)."""
     (tmp / f"side-{tag}-{index}").touch()
+    give_up = time.monotonic() + SIDE_WAIT
     while not all((tmp / f"side-{tag}-{k}").exists() for k in range(count)):
-        pass
+        if time.monotonic() > give_up:
+            raise SystemExit(f"side-by-side process {index}: the others never reached {tag!r}; see their errors")
+
+
+SIDE_WAIT = 120.0
 
 
 def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = True,
@@ -444,7 +449,8 @@ def main(argv=None) -> None:
         box = [("box 1 thread", "box", "box", 1), (f"box {T} threads", "box", "box", T)] if T > 1 else []
         # our sink's 1-thread pass, T times over in T processes at once: the box's own T over 1
         # for this work (pinned passes only: each process takes a core of its own)
-        side = "ours" in libs and T > 1 and not args.no_pin and len(os.sched_getaffinity(0)) >= T
+        side = ("ours" in libs and T > 1 and not args.no_pin and hasattr(os, "sched_getaffinity")
+                and len(os.sched_getaffinity(0)) >= T)
         best: dict[str, dict | None] = {}
         rounds: list[dict[str, dict]] = []  # every pass, by round, for the paired scaling ratios
         for r in range(args.repeat):

@@ -368,7 +368,8 @@ def side_by_side(count: int, tmp: pathlib.Path, run_id: str) -> dict | None:
     part at the same moment; per part, the seconds the slowest took. ``count`` times the work of
     the 1-thread sink pass, with nothing shared between the encoders (no table, cache, memory map
     or lock): ``count`` x the 1-thread pass's seconds over these seconds is what this box gives
-    this very work on ``count`` cores, the reference for the sink's own ``count``-thread ratio."""
+    this very work on ``count`` cores, the reference for the sink's own ``count``-thread ratio.
+    The processes' ids (count and hash per part) must agree; they are returned with the seconds."""
     procs = []
     for k in range(count):
         cmd, env = _child_cmd("ours", "sink", 1, tmp)
@@ -380,7 +381,15 @@ def side_by_side(count: int, tmp: pathlib.Path, run_id: str) -> dict | None:
         results.append(_child_result("ours", "sink side by side", p.returncode, out, err))
     if any(r is None or not r for r in results):
         return None
-    return {part: {"seconds": max(r[part]["seconds"] for r in results)} for part in PARTS}
+    out = {}
+    for part in PARTS:
+        ids = {(r[part]["tokens"], r[part]["digest"]) for r in results}
+        if len(ids) != 1:
+            print(f"  ! ours sink side by side: the processes' ids differ on {part}")
+            return None
+        (tokens, digest), = ids
+        out[part] = {"seconds": max(r[part]["seconds"] for r in results), "tokens": tokens, "digest": digest}
+    return out
 
 
 def main(argv=None) -> None:
@@ -506,6 +515,10 @@ def _seconds(res: dict, part: str) -> float:
     return sum(res[p]["seconds"] for p in PARTS) if part == "all" else res[part]["seconds"]
 
 
+def _ratio_cell(ratios: list[float]) -> str:
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
 def print_scaling(plan, rounds, T: int) -> None:
     """N threads over 1, as the median over rounds of the ratio of two passes of the same round.
 
@@ -530,17 +543,14 @@ def print_scaling(plan, rounds, T: int) -> None:
         for part in PARTS + ("all",):
             ratios = [_seconds(r[one], part) / _seconds(r[many], part)
                       for r in rounds if one in r and many in r]
-            if ratios:
-                cells.append(f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})")
-            else:
-                cells.append("-")
+            cells.append(_ratio_cell(ratios) if ratios else "-")
         print(f"| {name} | " + " | ".join(cells) + " |")
     side = [r for r in rounds if "ours sink 1 thread" in r and "side" in r]
     if side:
         cells = []
         for part in PARTS + ("all",):
-            ratios = [T * _seconds(r["ours sink 1 thread"], part) / _seconds(r["side"], part) for r in side]
-            cells.append(f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})")
+            cells.append(_ratio_cell([T * _seconds(r["ours sink 1 thread"], part) / _seconds(r["side"], part)
+                                      for r in side]))
         print(f"| reference: {T} 1-thread sink processes side by side / 1 | " + " | ".join(cells) + " |")
         print(f"The reference row is {T} processes of the 1-thread sink pass started together, each on a core of "
               f"its own, each encoding the whole part: {T} times the work with nothing shared, over the time the "
@@ -550,7 +560,7 @@ def print_scaling(plan, rounds, T: int) -> None:
            for r in rounds if "box 1 thread" in r and f"box {T} threads" in r]
     if box:
         print(f"The box itself in the same rounds, {T} threads over 1 of memory-bound work (random loads "
-              f"over {BOX_TABLE >> 20} MiB a thread): {statistics.median(box):.2f}x ({min(box):.2f}-{max(box):.2f}).")
+              f"over {BOX_TABLE >> 20} MiB a thread): {_ratio_cell(box)}.")
 
 
 if __name__ == "__main__":

@@ -31,11 +31,12 @@
  *      int objects, so returning a list costs a pointer store per token.
  * Encoding runs without the GIL; batches run on pthreads that take documents, longest first, from
  * a shared counter, and results are assembled in input order, so output never depends on thread
- * count. Each worker thread starts on a CPU other than the caller's (Linux would often stack it
- * on the caller's) and is then free to move. A batch's fresh workspaces start with a copy of the
- * warmest one's caches, encode_ordinary_batch builds the lists on the caller's thread while the
- * other threads encode, and encode_for_shard's workers each copy their own documents into the one
- * result array.
+ * count. The worker threads are a process-wide pool, woken per batch; a worker that has not woken
+ * by the time the caller runs out of documents is not waited for. Each worker gets a CPU other
+ * than the caller's to start on (Linux would often stack it on the caller's) and is then free to
+ * move. A batch's fresh workspaces start with a copy of the warmest one's caches,
+ * encode_ordinary_batch builds the lists on the caller's thread while the other threads encode,
+ * and encode_for_shard's workers each copy their own documents into the one result array.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1125,17 +1126,12 @@ typedef struct Batch {
     pthread_cond_t cv;
     int arrived;     /* workers done encoding */
     int go;          /* flat is allocated (or NULL after a failure): copy */
-#ifdef PLACE_WORKERS
-    int placed;      /* workers were started on one CPU each: they widen back to `allowed` */
-    cpu_set_t allowed;
-#endif
 } Batch;
 
 typedef struct {
     Batch *b;
     Work *w;
     int index;
-    pthread_t thread;
 } Worker;
 
 /* Shard mode, after encoding: copy this worker's documents into b->flat at their place in input
@@ -1156,9 +1152,6 @@ static void gather_own(Worker *me) {
 static void *worker_main(void *arg) {
     Worker *me = arg;
     Batch *b = me->b;
-#ifdef PLACE_WORKERS
-    if (me->index > 0 && b->placed) pthread_setaffinity_np(pthread_self(), sizeof b->allowed, &b->allowed);
-#endif
     for (;;) {
         Py_ssize_t i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
         if (i >= b->n_texts) break;
@@ -1216,6 +1209,168 @@ static void gather_all(Batch *b, Worker *me, int others) {
     gather_own(me);
 }
 
+/* The worker threads of a batch come from a process-wide pool and go back to it when the batch
+ * ends, so a batch starts without creating threads and ends without joining them. On the 2-core
+ * VM, creating the second thread (placed on the other CPU) kept the caller from its own first
+ * document for ~95-125 us, and joining it took another ~55-90 us, every call; waking a pool
+ * thread keeps the caller ~20-40 us, and the end takes ~5-50 us. An idle pool thread sleeps on
+ * its condition variable. A forked child starts with an empty pool (tp_after_fork). */
+typedef struct PoolThread {
+    struct PoolThread *next; /* in the idle list */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    Worker *job; /* set by the batch; the thread runs worker_main(job), then sets done */
+    int taken;   /* the thread has woken and taken job: from then on the batch waits for done */
+    int done;
+#ifdef PLACE_WORKERS
+    int placed;  /* woken (or created) pinned to one CPU: widens to `allowed` once it runs */
+    int cpu;     /* where it ran last: an idle thread usually wakes there */
+    cpu_set_t allowed;
+#endif
+} PoolThread;
+
+static pthread_mutex_t tp_lock = PTHREAD_MUTEX_INITIALIZER;
+static PoolThread *tp_idle;
+
+static void *pool_main(void *arg) {
+    PoolThread *p = arg;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->job) pthread_cond_wait(&p->cv, &p->lock);
+        Worker *job = p->job;
+        p->taken = 1;
+#ifdef PLACE_WORKERS
+        int widen = p->placed;
+        p->placed = 0;
+#endif
+        pthread_mutex_unlock(&p->lock);
+#ifdef PLACE_WORKERS
+        if (widen) pthread_setaffinity_np(pthread_self(), sizeof p->allowed, &p->allowed);
+#endif
+        worker_main(job);
+        pthread_mutex_lock(&p->lock);
+#ifdef PLACE_WORKERS
+        p->cpu = sched_getcpu();
+#endif
+        p->job = NULL;
+        p->done = 1;
+        pthread_cond_broadcast(&p->cv);
+    }
+    return NULL;
+}
+
+/* A forked child has none of the parent's threads: it starts an empty pool. */
+static void tp_after_fork(void) {
+    tp_idle = NULL; /* the parent's threads do not exist here; their structs are left as they are */
+    pthread_mutex_init(&tp_lock, NULL);
+}
+
+/* An idle pool thread, or NULL if there is none. */
+static PoolThread *tp_take(void) {
+    pthread_mutex_lock(&tp_lock);
+    PoolThread *p = tp_idle;
+    if (p) tp_idle = p->next;
+    pthread_mutex_unlock(&tp_lock);
+    return p;
+}
+
+/* Hand `job` to p, an idle pool thread, or to a new one where p is NULL; pinned to `cpu` until it
+ * runs where cpu >= 0 (see run_batch). Returns the thread, or NULL if none could be started. */
+static PoolThread *tp_start(PoolThread *p, Worker *job, int cpu, const void *allowed) {
+    int fresh = !p;
+    if (fresh) {
+        p = calloc(1, sizeof *p);
+        if (!p) return NULL;
+        pthread_mutex_init(&p->lock, NULL);
+        pthread_cond_init(&p->cv, NULL);
+    }
+    pthread_mutex_lock(&p->lock);
+    p->job = job;
+    p->taken = p->done = 0;
+    pthread_attr_t attr, *start_on = NULL;
+#ifdef PLACE_WORKERS
+    if (fresh) p->cpu = -1;
+    /* a thread pinned for an earlier batch whose job was taken back is pinned still (to p->cpu)
+     * and widens when it next runs */
+    if (cpu >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        if (!fresh) {
+            if (pthread_setaffinity_np(p->thread, sizeof one, &one) == 0) {
+                p->placed = 1;
+                p->cpu = cpu;
+            }
+        } else if (pthread_attr_init(&attr) == 0) {
+            if (pthread_attr_setaffinity_np(&attr, sizeof one, &one) == 0) {
+                start_on = &attr;
+                p->placed = 1;
+                p->cpu = cpu;
+            } else {
+                pthread_attr_destroy(&attr);
+            }
+        }
+    }
+    if (p->placed && allowed) memcpy(&p->allowed, allowed, sizeof p->allowed);
+#else
+    (void)cpu; (void)allowed; (void)attr;
+#endif
+    int rc = 0;
+    if (fresh) {
+        rc = pthread_create(&p->thread, start_on, pool_main, p);
+        if (start_on) {
+            pthread_attr_destroy(start_on);
+            if (rc != 0) { /* e.g. a CPU the cgroup does not allow: start unpinned */
+#ifdef PLACE_WORKERS
+                p->placed = 0;
+                p->cpu = -1;
+#endif
+                rc = pthread_create(&p->thread, NULL, pool_main, p);
+            }
+        }
+        if (rc == 0) pthread_detach(p->thread);
+    } else {
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (rc != 0) {
+        pthread_cond_destroy(&p->cv);
+        pthread_mutex_destroy(&p->lock);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* Once the caller has run out of documents: take back p's job if p has not woken up to take it
+ * yet (a small batch is then done by the caller alone instead of waiting ~50-100 us for the
+ * other thread to wake), or else wait until p has run it. Then put p back in the idle list.
+ * Returns 1 when the job was taken back. */
+static int tp_revoke(PoolThread *p) {
+    pthread_mutex_lock(&p->lock);
+    int revoked = !p->taken;
+    if (revoked) p->job = NULL;
+    pthread_mutex_unlock(&p->lock);
+    if (revoked) {
+        pthread_mutex_lock(&tp_lock);
+        p->next = tp_idle;
+        tp_idle = p;
+        pthread_mutex_unlock(&tp_lock);
+    }
+    return revoked;
+}
+
+static void tp_finish(PoolThread *p) {
+    pthread_mutex_lock(&p->lock);
+    while (!p->done) pthread_cond_wait(&p->cv, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    pthread_mutex_lock(&tp_lock);
+    p->next = tp_idle;
+    tp_idle = p;
+    pthread_mutex_unlock(&tp_lock);
+}
+
 /* Encode all texts on up to num_threads threads (the caller's thread is one). Runs without the
  * GIL. On return workers[0..*n_workers) hold the outputs; 0 or -1 (OOM / thread failure). */
 static int run_batch(CoreBPE *c, Batch *b, Worker *workers, int num_threads, int *n_workers) {
@@ -1249,38 +1404,51 @@ static int run_batch(CoreBPE *c, Batch *b, Worker *workers, int num_threads, int
     /* Linux often puts a new thread on the CPU of the thread that creates it, even with another
      * CPU idle, and may leave it there. On the 2-core box, with the other CPU idle before each
      * two-thread pass over the CJK part, the second thread started 0.6-3.6 ms late or shared the
-     * caller's core for the whole pass in 11 of 12 passes (median ~1.0x over one thread). So each
-     * worker starts pinned to its own CPU of the caller's affinity set, the ones after the
-     * caller's (while there are enough), and widens back to the whole set as soon as it runs,
-     * leaving the kernel free to move it. */
+     * caller's core for the whole pass in 11 of 12 passes (median ~1.0x over one thread). A woken
+     * pool thread goes back to the CPU it ran on last, which may be the caller's by now. So each
+     * worker gets a CPU of the caller's affinity set to itself (while there are enough): an idle
+     * thread whose last CPU is free keeps it; a new thread, or one whose last CPU is taken, is
+     * pinned to the next free one until it runs, then widens back to the whole set, leaving the
+     * kernel free to move it. (Pinning a sleeping thread costs the caller ~20 us here, so it is
+     * done only when needed.) */
+    cpu_set_t allowed, claimed;
     int cpu = nw > 1 ? sched_getcpu() : -1;
-    b->placed = cpu >= 0 && sched_getaffinity(0, sizeof b->allowed, &b->allowed) == 0 &&
-                CPU_ISSET(cpu, &b->allowed) && CPU_COUNT(&b->allowed) > 1;
+    int placed = cpu >= 0 && sched_getaffinity(0, sizeof allowed, &allowed) == 0 &&
+                 CPU_ISSET(cpu, &allowed) && CPU_COUNT(&allowed) > 1;
+    CPU_ZERO(&claimed);
+    if (placed) CPU_SET(cpu, &claimed);
 #endif
+    PoolThread *pt[MAX_THREADS];
     for (int t = 1; t < nw; t++) {
-        pthread_attr_t attr, *start_on = NULL;
+        PoolThread *p = tp_take();
+        int on = -1;
+        const void *mask = NULL;
 #ifdef PLACE_WORKERS
-        if (b->placed && t < CPU_COUNT(&b->allowed) && pthread_attr_init(&attr) == 0) {
-            do cpu = (cpu + 1) % CPU_SETSIZE; while (!CPU_ISSET(cpu, &b->allowed));
-            cpu_set_t one;
-            CPU_ZERO(&one);
-            CPU_SET(cpu, &one);
-            if (pthread_attr_setaffinity_np(&attr, sizeof one, &one) == 0) start_on = &attr;
-            else pthread_attr_destroy(&attr);
+        if (placed && CPU_COUNT(&claimed) < CPU_COUNT(&allowed)) {
+            if (p && p->cpu >= 0 && CPU_ISSET(p->cpu, &allowed) && !CPU_ISSET(p->cpu, &claimed)) {
+                CPU_SET(p->cpu, &claimed);
+            } else {
+                do cpu = (cpu + 1) % CPU_SETSIZE; while (!CPU_ISSET(cpu, &allowed) || CPU_ISSET(cpu, &claimed));
+                CPU_SET(cpu, &claimed);
+                on = cpu;
+                mask = &allowed;
+            }
         }
 #endif
-        int rc = pthread_create(&workers[t].thread, start_on, worker_main, &workers[t]);
-        if (start_on) {
-            pthread_attr_destroy(start_on);
-            if (rc != 0) rc = pthread_create(&workers[t].thread, NULL, worker_main, &workers[t]);
-        }
-        if (rc != 0) break;
+        pt[t] = tp_start(p, &workers[t], on, mask);
+        if (!pt[t]) break;
         started = t;
     }
     worker_main(&workers[0]);
+    int running = 0; /* pool threads that took their job: they arrive at the gather, then finish */
+    for (int t = 1; t <= started; t++) {
+        if (tp_revoke(pt[t])) pt[t] = NULL;
+        else running++;
+    }
     if (b->on_done) b->on_done(b); /* the caller's last documents, while the others finish */
-    if (b->gather) gather_all(b, &workers[0], started);
-    for (int t = 1; t <= started; t++) pthread_join(workers[t].thread, NULL);
+    if (b->gather) gather_all(b, &workers[0], running);
+    for (int t = 1; t <= started; t++)
+        if (pt[t]) tp_finish(pt[t]);
     return b->failed ? -1 : 0;
 }
 
@@ -1865,6 +2033,7 @@ PyMODINIT_FUNC PyInit__bpe(void) {
         len_mask[n][1] = n >= 16 ? ~0ULL : n <= 8 ? 0 : (1ULL << (8 * (n - 8))) - 1;
     }
     simd_classes_ok = check_classify64();
+    pthread_atfork(NULL, NULL, tp_after_fork);
     if (PyType_Ready(&CoreBPEType) < 0 || PyType_Ready(&IdArrayType) < 0) return NULL;
     PyObject *m = PyModule_Create(&bpe_module);
     if (!m) return NULL;

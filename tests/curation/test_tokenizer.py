@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 import os
+import pathlib
 import pickle
+import random
 import threading
 
 import numpy as np
@@ -384,9 +387,10 @@ def test_batch_lists_are_built_while_workers_encode(shared_data):
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs Linux CPU affinity")
 def test_batches_run_under_any_cpu_affinity(enc, shared_data):
-    """Batch workers start pinned to a CPU of the caller's affinity set other than the caller's
-    own, then widen back to the whole set: the ids are the same under a one-CPU mask, under the
-    full mask and with more threads than CPUs, and the caller's own mask is left as it was."""
+    """Batch workers (pool threads) start pinned to a CPU of the caller's affinity set other than
+    the caller's own, where needed, then widen back to the whole set: the ids are the same under a
+    one-CPU mask, under the full mask and with more threads than CPUs, and the caller's own mask is
+    left as it was."""
     texts = _real_sample(shared_data)
     single = [enc.encode_ordinary(t) for t in texts]
     flat = [t for ids in single for t in [enc.eot_token] + ids]
@@ -400,6 +404,62 @@ def test_batches_run_under_any_cpu_affinity(enc, shared_data):
             assert os.sched_getaffinity(0) == mask
     finally:
         os.sched_setaffinity(0, full)
+
+
+def test_pooled_threads_give_the_same_ids_for_batches_of_any_size(enc, shared_data):
+    """Batch workers are pool threads, woken per batch and put back after it; a small batch is
+    often done by the caller alone, the job handed to a thread that had not woken yet taken back.
+    Many batches of 1-12 real documents, from three Python threads at once, on both paths: every
+    result is the single-call ids, whatever the thread count."""
+    texts = _real_sample(shared_data, n=120)
+    single = [enc.encode_ordinary(t) for t in texts]
+    failures = []
+
+    def work(k):
+        rng = random.Random(k)
+        for _ in range(150):
+            i = rng.randrange(len(texts))
+            m = rng.randint(1, 12)
+            n = rng.choice((2, 3, 8))
+            part, want = texts[i:i + m], single[i:i + m]
+            if enc.encode_ordinary_batch(part, num_threads=n) != want:
+                failures.append(("lists", k, i, m, n))
+            flat = [t for ids in want for t in [enc.eot_token] + ids]
+            if enc.encode_for_shard(part, num_threads=n)[0].tolist() != flat:
+                failures.append(("shard", k, i, m, n))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_batches_work_in_a_forked_child(enc, shared_data):
+    """The pool's threads are not in a child made by fork (as multiprocessing's default start
+    method on Linux makes Beam's and users' worker processes): the child starts threads of its
+    own, and its batches give the same ids."""
+    texts = _real_sample(shared_data, n=60)
+    single = [enc.encode_ordinary(t) for t in texts]
+    assert enc.encode_ordinary_batch(texts, num_threads=2) == single  # the parent's pool has threads
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        lists, flat, started = pool.apply_async(_batch_in_child, (texts,)).get(timeout=120)
+    assert lists == single and flat == [t for ids in single for t in [enc.eot_token] + ids]
+    if started is not None:
+        assert started >= 1  # not the parent's threads, which do not exist in the child
+    assert enc.encode_ordinary_batch(texts, num_threads=2) == single
+
+
+def _batch_in_child(texts):
+    enc = tokenizer.get_encoding("gpt2")
+    tasks = pathlib.Path("/proc/self/task")
+    before = len(list(tasks.iterdir())) if tasks.is_dir() else None
+    lists = enc.encode_ordinary_batch(texts, num_threads=2)
+    flat = enc.encode_for_shard(texts, num_threads=2)[0].tolist()
+    return lists, flat, None if before is None else len(list(tasks.iterdir())) - before
 
 
 def test_batch_rejects_non_str_without_leaking(enc):

@@ -50,6 +50,10 @@ What it does (2-3 minutes on a busy 2-core box):
      the round's 1-thread sink pass: what this box gives this very work on N cores while the
      rounds ran. On a quiet host it reads ~1.9x on two cores; on a busy one it falls to ~1.4x,
      and the threads' ratio with it.
+  6. per library, in a fresh process per thread count, the time of one call of its batch API on
+     a small batch (the first 200 characters of 4 warm-up documents), best of the rounds: the
+     cost of the call itself (threads started or woken, and waited for), which a job that
+     encodes in small batches pays again and again.
 A library that is not installed is skipped with a note. Timings on a shared box are noisy:
 compare ratios from the same run.
 """
@@ -227,6 +231,26 @@ def _digest(ids_lists) -> tuple[int, str]:
     return n, h.hexdigest()[:16]
 
 
+SMALL_DOCS, SMALL_CHARS = 4, 200  # the small batch: the first 200 characters of 4 warm-up documents
+
+
+def small_batch_pass(batch, warm: list[str], threads: int) -> dict:
+    """Microseconds per call of a library's batch API on a small batch, calls repeated for 0.2 s
+    after one untimed call: what the call itself costs (starting or waking threads, waiting for
+    them), which a job pays once per batch, and which small batches feel most."""
+    texts = [d[:SMALL_CHARS] for d in warm[:SMALL_DOCS]]
+    batch(texts, threads)
+    calls, t0 = 0, time.perf_counter()
+    while True:
+        batch(texts, threads)
+        calls += 1
+        dt = time.perf_counter() - t0
+        if dt >= 0.2 and calls >= 20:
+            break
+    n, digest = _digest(batch(texts, threads))
+    return {"us": dt / calls * 1e6, "tokens": n, "digest": digest}
+
+
 def pin_to_cores(n: int) -> None:
     """Let this process (and every thread it starts from now on) run on ``n`` cores only.
 
@@ -301,6 +325,8 @@ def worker(lib: str, mode: str, threads: int, tmp: pathlib.Path, pin: bool = Tru
     one, batch, flat = _load(lib, tmp)
     if mode in ("flat", "sink") and flat is None:
         return {}
+    if mode == "small":
+        return small_batch_pass(batch, warm, threads)
     if mode == "single":
         encode = lambda docs: [one(doc) for doc in docs]
     elif mode == "batch":
@@ -456,6 +482,8 @@ def main(argv=None) -> None:
             if lib == "fastokens":
                 plan += [(f"fastokens flat {T} threads", lib, "flat", T)]
         box = [("box 1 thread", "box", "box", 1), (f"box {T} threads", "box", "box", T)] if T > 1 else []
+        small = [(lib, n) for lib in libs for n in sorted({1, T})]  # the batch call on a small batch
+        small_best: dict[tuple[str, int], dict] = {}
         # our sink's 1-thread pass, T times over in T processes at once: the box's own T over 1
         # for this work (pinned passes only: each process takes a core of its own)
         side = ("ours" in libs and T > 1 and not args.no_pin and hasattr(os, "sched_getaffinity")
@@ -477,6 +505,10 @@ def main(argv=None) -> None:
                 old = best.get(label)
                 best[label] = res if old is None else {
                     p: min(old[p], res[p], key=lambda r: r["seconds"]) for p in PARTS}
+            for lib, n in small:
+                res = run_child(lib, "small", n, tmp, not args.no_pin)
+                if res and ((lib, n) not in small_best or res["us"] < small_best[(lib, n)]["us"]):
+                    small_best[(lib, n)] = res
         rows = [(label, lib, best.get(label)) for label, lib, _, _ in plan]
     ref = next((r for label, lib, r in rows if label == "tiktoken 1 thread" and r), None)
     print()
@@ -501,6 +533,7 @@ def main(argv=None) -> None:
           + ("each pass runs on as many cores as it has threads." if not args.no_pin
              else "every pass may use every core (--no-pin)."))
     print_scaling(plan, rounds, args.threads)
+    print_small(small_best, libs, args.threads, args.repeat)
     print("\nCPU seconds per wall second of the kept passes (above 1.0: more than one core busy):")
     print("| encoder | " + " | ".join(PARTS) + " |")
     print("|---|" + "---:|" * len(PARTS))
@@ -517,6 +550,27 @@ def _seconds(res: dict, part: str) -> float:
 
 def _ratio_cell(ratios: list[float]) -> str:
     return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
+def print_small(small_best: dict, libs: list[str], T: int, repeat: int) -> None:
+    """Microseconds per call of each library's batch API on a batch of SMALL_DOCS short texts."""
+    if not small_best:
+        return
+    counts = sorted({n for _, n in small_best})
+    ref = small_best.get(("tiktoken", 1))
+    print(f"\nOne call of the batch API on {SMALL_DOCS} short texts ({SMALL_CHARS} characters each), microseconds, "
+          f"best of {repeat} (the cost of the call itself: threads started or woken and waited for):")
+    print("| encoder | " + " | ".join(f"{n} thread{'s' if n > 1 else ''}" for n in counts) + " |")
+    print("|---|" + "---:|" * len(counts))
+    for lib in libs:
+        cells = []
+        for n in counts:
+            res = small_best.get((lib, n))
+            cell = "-" if res is None else f"{res['us']:.1f}"
+            if res and ref and (res["tokens"], res["digest"]) != (ref["tokens"], ref["digest"]):
+                cell += " DIFFERENT IDS"
+            cells.append(cell)
+        print(f"| {lib} | " + " | ".join(cells) + " |")
 
 
 def print_scaling(plan, rounds, T: int) -> None:

@@ -50,3 +50,21 @@ def test_side_by_side_processes_encode_every_part_like_the_one_thread_pass(bench
         # the processes agreed on the ids, and they are exactly the 1-thread sink pass's
         assert (res[part]["tokens"], res[part]["digest"]) == (one[part]["tokens"], one[part]["digest"])
         assert res[part]["tokens"] > 0
+
+
+def test_small_batch_pass_times_the_batch_call_on_short_texts(bench, corpus_dir):
+    """The small-batch table: each child times the batch call on the first characters of the
+    warm-up documents, and those calls return the single-call ids on 1 and 2 threads."""
+    from curation.tokenizer import get_encoding
+
+    tmp, _ = corpus_dir
+    with open(tmp / "corpus.pkl", "rb") as f:
+        _, warm = pickle.load(f)
+    enc = get_encoding("gpt2")
+    texts = [d[:bench.SMALL_CHARS] for d in warm[:bench.SMALL_DOCS]]
+    assert texts and all(texts)
+    want = bench._digest([enc.encode_ordinary(t) for t in texts])
+    for threads in (1, 2):
+        res = bench.run_child("ours", "small", threads, tmp)
+        assert res["us"] > 0
+        assert (res["tokens"], res["digest"]) == want

@@ -533,7 +533,7 @@ def main(argv=None) -> None:
           + ("each pass runs on as many cores as it has threads." if not args.no_pin
              else "every pass may use every core (--no-pin)."))
     print_scaling(plan, rounds, args.threads)
-    print_small(small_best, libs, args.threads, args.repeat)
+    print_small(small_best, libs, args.repeat)
     print("\nCPU seconds per wall second of the kept passes (above 1.0: more than one core busy):")
     print("| encoder | " + " | ".join(PARTS) + " |")
     print("|---|" + "---:|" * len(PARTS))
@@ -552,7 +552,7 @@ def _ratio_cell(ratios: list[float]) -> str:
     return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
-def print_small(small_best: dict, libs: list[str], T: int, repeat: int) -> None:
+def print_small(small_best: dict, libs: list[str], repeat: int) -> None:
     """Microseconds per call of each library's batch API on a batch of SMALL_DOCS short texts."""
     if not small_best:
         return

@@ -1275,6 +1275,14 @@ static PoolThread *tp_take(void) {
     return p;
 }
 
+/* Back to the idle list. */
+static void tp_put(PoolThread *p) {
+    pthread_mutex_lock(&tp_lock);
+    p->next = tp_idle;
+    tp_idle = p;
+    pthread_mutex_unlock(&tp_lock);
+}
+
 /* Hand `job` to p, an idle pool thread, or to a new one where p is NULL; pinned to `cpu` until it
  * runs where cpu >= 0 (see run_batch). Returns the thread, or NULL if none could be started. */
 static PoolThread *tp_start(PoolThread *p, Worker *job, int cpu, const void *allowed) {
@@ -1297,19 +1305,17 @@ static PoolThread *tp_start(PoolThread *p, Worker *job, int cpu, const void *all
         cpu_set_t one;
         CPU_ZERO(&one);
         CPU_SET(cpu, &one);
+        int pinned = 0;
         if (!fresh) {
-            if (pthread_setaffinity_np(p->thread, sizeof one, &one) == 0) {
-                p->placed = 1;
-                p->cpu = cpu;
-            }
+            pinned = pthread_setaffinity_np(p->thread, sizeof one, &one) == 0;
         } else if (pthread_attr_init(&attr) == 0) {
-            if (pthread_attr_setaffinity_np(&attr, sizeof one, &one) == 0) {
-                start_on = &attr;
-                p->placed = 1;
-                p->cpu = cpu;
-            } else {
-                pthread_attr_destroy(&attr);
-            }
+            pinned = pthread_attr_setaffinity_np(&attr, sizeof one, &one) == 0;
+            if (pinned) start_on = &attr;
+            else pthread_attr_destroy(&attr);
+        }
+        if (pinned) {
+            p->placed = 1;
+            p->cpu = cpu;
         }
     }
     if (p->placed && allowed) memcpy(&p->allowed, allowed, sizeof p->allowed);
@@ -1352,12 +1358,7 @@ static int tp_revoke(PoolThread *p) {
     int revoked = !p->taken;
     if (revoked) p->job = NULL;
     pthread_mutex_unlock(&p->lock);
-    if (revoked) {
-        pthread_mutex_lock(&tp_lock);
-        p->next = tp_idle;
-        tp_idle = p;
-        pthread_mutex_unlock(&tp_lock);
-    }
+    if (revoked) tp_put(p);
     return revoked;
 }
 
@@ -1365,10 +1366,7 @@ static void tp_finish(PoolThread *p) {
     pthread_mutex_lock(&p->lock);
     while (!p->done) pthread_cond_wait(&p->cv, &p->lock);
     pthread_mutex_unlock(&p->lock);
-    pthread_mutex_lock(&tp_lock);
-    p->next = tp_idle;
-    tp_idle = p;
-    pthread_mutex_unlock(&tp_lock);
+    tp_put(p);
 }
 
 /* Encode all texts on up to num_threads threads (the caller's thread is one). Runs without the

@@ -1,5 +1,6 @@
-"""bench/tokenizer.py's side-by-side reference: N single-thread sink processes, each on a core of
-its own, encode every part at the same moment and report the same ids as the 1-thread pass."""
+"""bench/tokenizer.py's side-by-side reference (N single-thread sink processes, each on a core of
+its own, encode every part at the same moment and report the same ids as the 1-thread pass) and
+its small-batch table (each child's batch calls return the single-call ids)."""
 
 import importlib.util
 import json

@@ -49,7 +49,8 @@ What it does (2-3 minutes on a busy 2-core box):
      nothing shared (tables, caches, memory map, locks), over the time the slowest took, against
      the round's 1-thread sink pass: what this box gives this very work on N cores while the
      rounds ran. On a quiet host it reads ~1.9x on two cores; on a busy one it falls to ~1.4x,
-     and the threads' ratio with it.
+     and the threads' ratio with it. Under it, the sink's N-thread ratio over the reference's,
+     round by round (the 1-thread pass cancels out: the threads' rate over the processes' rate).
   6. per library, in a fresh process per thread count, the time of one call of its batch API on
      a small batch (the first 200 characters of 4 warm-up documents), best of the rounds: the
      cost of the call itself (threads started or woken, and waited for), which a job that
@@ -606,10 +607,18 @@ def print_scaling(plan, rounds, T: int) -> None:
             cells.append(_ratio_cell([T * _seconds(r["ours sink 1 thread"], part) / _seconds(r["side"], part)
                                       for r in side]))
         print(f"| reference: {T} 1-thread sink processes side by side / 1 | " + " | ".join(cells) + " |")
+        sink = f"ours sink {T} threads"
+        paired = [r for r in side if sink in r]
+        if paired:  # (1-thread / sink) over (T x 1-thread / side): the 1-thread pass cancels out
+            cells = [_ratio_cell([_seconds(r["side"], part) / (T * _seconds(r[sink], part)) for r in paired])
+                     for part in PARTS + ("all",)]
+            print(f"| ours sink {T} threads / reference | " + " | ".join(cells) + " |")
         print(f"The reference row is {T} processes of the 1-thread sink pass started together, each on a core of "
               f"its own, each encoding the whole part: {T} times the work with nothing shared, over the time the "
               f"slowest took. It is what this box gives this work on {T} cores in the same rounds; the sink's "
-              f"{T}-thread ratio is to be read against it.")
+              f"{T}-thread ratio is to be read against it. The row under it is that reading, round by round: "
+              f"the rate of the sink's {T} threads over the rate of the {T} processes (1.00x: the threads get all "
+              f"the box gives).")
     box = [T * r["box 1 thread"]["seconds"] / r[f"box {T} threads"]["seconds"]
            for r in rounds if "box 1 thread" in r and f"box {T} threads" in r]
     if box:

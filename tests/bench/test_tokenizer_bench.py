@@ -1,6 +1,7 @@
 """bench/tokenizer.py's side-by-side reference (N single-thread sink processes, each on a core of
 its own, encode every part at the same moment and report the same ids as the 1-thread pass) and
-its small-batch table (each child's batch calls return the single-call ids)."""
+its small-batch table (each child's batch calls return the single-call ids), and the scaling
+table's row of the sink's threads against that reference."""
 
 import importlib.util
 import json
@@ -69,3 +70,21 @@ def test_small_batch_pass_times_the_batch_call_on_short_texts(bench, corpus_dir)
         res = bench.run_child("ours", "small", threads, tmp)
         assert res["us"] > 0
         assert (res["tokens"], res["digest"]) == want
+
+
+def test_scaling_table_reads_the_threads_against_the_reference_round_by_round(bench, capsys):
+    """Under the reference row, the sink's threads over the side-by-side processes: per round, the
+    processes' seconds (T times the work) over T times the threads' seconds, its median and range."""
+    T = 2
+    plan = [("ours sink 1 thread", "ours", "sink", 1), (f"ours sink {T} threads", "ours", "sink", T)]
+    rounds = []
+    for one, many, side in ((2.0, 1.25, 2.2), (2.0, 1.0, 2.0), (4.0, 2.0, 5.0)):
+        secs = lambda s: {part: {"seconds": s} for part in bench.PARTS}
+        rounds.append({"ours sink 1 thread": secs(one), f"ours sink {T} threads": secs(many), "side": secs(side)})
+    bench.print_scaling(plan, rounds, T)
+    lines = {line.split(" | ")[0]: line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
+    # threads 1.6x / 2.0x / 2.0x; reference 2*2/2.2 = 1.82x, 2.0x, 2*4/5 = 1.6x
+    assert lines["| ours sink 2 threads / 1"].count("2.00x (1.60-2.00)") == len(bench.PARTS) + 1
+    assert lines["| reference: 2 1-thread sink processes side by side / 1"].count("1.82x (1.60-2.00)") == len(bench.PARTS) + 1
+    # 2.2/2.5 = 0.88, 2/2 = 1.00, 5/4 = 1.25
+    assert lines["| ours sink 2 threads / reference"].count("1.00x (0.88-1.25)") == len(bench.PARTS) + 1

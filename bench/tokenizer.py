@@ -553,6 +553,12 @@ def _ratio_cell(ratios: list[float]) -> str:
     return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
+def _ratio_row(name: str, rounds: list[dict], ratio) -> None:
+    """A scaling table row: per part (and all), ``ratio(round, part)`` over the given rounds."""
+    cells = [_ratio_cell([ratio(r, part) for r in rounds]) if rounds else "-" for part in PARTS + ("all",)]
+    print(f"| {name} | " + " | ".join(cells) + " |")
+
+
 def print_small(small_best: dict, libs: list[str], repeat: int) -> None:
     """Microseconds per call of each library's batch API on a batch of SMALL_DOCS short texts."""
     if not small_best:
@@ -594,25 +600,16 @@ def print_scaling(plan, rounds, T: int) -> None:
     print("| encoder | " + " | ".join(PARTS) + " | all |")
     print("|---|" + "---:|" * (len(PARTS) + 1))
     for name, one, many in pairs:
-        cells = []
-        for part in PARTS + ("all",):
-            ratios = [_seconds(r[one], part) / _seconds(r[many], part)
-                      for r in rounds if one in r and many in r]
-            cells.append(_ratio_cell(ratios) if ratios else "-")
-        print(f"| {name} | " + " | ".join(cells) + " |")
+        _ratio_row(name, [r for r in rounds if one in r and many in r],
+                   lambda r, part: _seconds(r[one], part) / _seconds(r[many], part))
     side = [r for r in rounds if "ours sink 1 thread" in r and "side" in r]
     if side:
-        cells = []
-        for part in PARTS + ("all",):
-            cells.append(_ratio_cell([T * _seconds(r["ours sink 1 thread"], part) / _seconds(r["side"], part)
-                                      for r in side]))
-        print(f"| reference: {T} 1-thread sink processes side by side / 1 | " + " | ".join(cells) + " |")
+        _ratio_row(f"reference: {T} 1-thread sink processes side by side / 1", side,
+                   lambda r, part: T * _seconds(r["ours sink 1 thread"], part) / _seconds(r["side"], part))
         sink = f"ours sink {T} threads"
-        paired = [r for r in side if sink in r]
-        if paired:  # (1-thread / sink) over (T x 1-thread / side): the 1-thread pass cancels out
-            cells = [_ratio_cell([_seconds(r["side"], part) / (T * _seconds(r[sink], part)) for r in paired])
-                     for part in PARTS + ("all",)]
-            print(f"| ours sink {T} threads / reference | " + " | ".join(cells) + " |")
+        # (1-thread / sink) over (T x 1-thread / side): the 1-thread pass cancels out
+        _ratio_row(f"ours sink {T} threads / reference", [r for r in side if sink in r],
+                   lambda r, part: _seconds(r["side"], part) / (T * _seconds(r[sink], part)))
         print(f"The reference row is {T} processes of the 1-thread sink pass started together, each on a core of "
               f"its own, each encoding the whole part: {T} times the work with nothing shared, over the time the "
               f"slowest took. It is what this box gives this work on {T} cores in the same rounds; the sink's "

@@ -406,7 +406,7 @@ def side_by_side(count: int, tmp: pathlib.Path, run_id: str) -> dict | None:
     for p in procs:
         out, err = p.communicate()
         results.append(_child_result("ours", "sink side by side", p.returncode, out, err))
-    if any(r is None or not r for r in results):
+    if not all(results):  # a process failed (None) or had no sink ({})
         return None
     out = {}
     for part in PARTS:
@@ -493,19 +493,20 @@ def main(argv=None) -> None:
         rounds: list[dict[str, dict]] = []  # every pass, by round, for the paired scaling ratios
         for r in range(args.repeat):
             rounds.append({})
-            for label, lib, mode, threads in plan + box + ([("side", "side", "side", T)] if side else []):
-                if lib == "side":
-                    res = side_by_side(T, tmp, str(r))
-                else:
-                    res = run_child(lib, mode, threads, tmp, not args.no_pin)
+            for label, lib, mode, threads in plan + box:
+                res = run_child(lib, mode, threads, tmp, not args.no_pin)
                 if res is None:
                     continue
                 rounds[-1][label] = res
-                if lib in ("box", "side"):
+                if lib == "box":
                     continue
                 old = best.get(label)
                 best[label] = res if old is None else {
-                    p: min(old[p], res[p], key=lambda r: r["seconds"]) for p in PARTS}
+                    p: min(old[p], res[p], key=lambda x: x["seconds"]) for p in PARTS}
+            if side:
+                res = side_by_side(T, tmp, str(r))
+                if res is not None:
+                    rounds[-1]["side"] = res
             for lib, n in small:
                 res = run_child(lib, "small", n, tmp, not args.no_pin)
                 if res and ((lib, n) not in small_best or res["us"] < small_best[(lib, n)]["us"]):

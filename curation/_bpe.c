@@ -1351,8 +1351,8 @@ static PoolThread *tp_start(PoolThread *p, Worker *job, int cpu, const void *all
 
 /* Once the caller has run out of documents: take back p's job if p has not woken up to take it
  * yet (a small batch is then done by the caller alone instead of waiting ~50-100 us for the
- * other thread to wake), or else wait until p has run it. Then put p back in the idle list.
- * Returns 1 when the job was taken back. */
+ * other thread to wake), and put p back in the idle list. Returns 1 when the job was taken back;
+ * otherwise p runs it, and the batch waits for it in tp_finish. */
 static int tp_revoke(PoolThread *p) {
     pthread_mutex_lock(&p->lock);
     int revoked = !p->taken;
@@ -1362,6 +1362,7 @@ static int tp_revoke(PoolThread *p) {
     return revoked;
 }
 
+/* Wait until p has run its job, then put p back in the idle list. */
 static void tp_finish(PoolThread *p) {
     pthread_mutex_lock(&p->lock);
     while (!p->done) pthread_cond_wait(&p->cv, &p->lock);
